@@ -1,0 +1,52 @@
+import { FrugalError, type FrugalErrorOptions } from './frugal-error.ts';
+
+/** Every error Frugal raises, in one place (fastify's createError habit). */
+export const errors = {
+  invalidJson: (detail: string) =>
+    new FrugalError('invalid_json', 400, 'invalid_request_error', `Request body is not valid JSON: ${detail}`),
+  invalidRequest: (message: string, param?: string | null, options: FrugalErrorOptions = {}) =>
+    new FrugalError('invalid_request', 400, 'invalid_request_error', message, { ...options, param: param ?? null }),
+  bodyTooLarge: (limit: number) =>
+    new FrugalError('body_too_large', 413, 'invalid_request_error', `Request body exceeds the limit of ${limit} bytes`),
+  headersTooLarge: () =>
+    new FrugalError('headers_too_large', 431, 'invalid_request_error', 'Request headers are too large'),
+  unsupportedMediaType: () =>
+    new FrugalError('unsupported_media_type', 415, 'invalid_request_error', 'Content-Type must be application/json'),
+  unknownModel: (model: string, available: string[]) =>
+    new FrugalError(
+      'model_not_found',
+      404,
+      'not_found_error',
+      `The model '${model}' does not exist. Available models: ${available.join(', ')}`,
+      { param: 'model' },
+    ),
+  notFound: (what: string) => new FrugalError('not_found', 404, 'not_found_error', `${what} not found`),
+  routeNotFound: (method: string, path: string) =>
+    new FrugalError('route_not_found', 404, 'not_found_error', `No route for ${method} ${path}`),
+  methodNotAllowed: (method: string, path: string) =>
+    new FrugalError('method_not_allowed', 405, 'invalid_request_error', `Method ${method} is not allowed on ${path}`),
+  missingKey: () =>
+    new FrugalError(
+      'missing_api_key',
+      401,
+      'authentication_error',
+      'Missing API key. Send it as "Authorization: Bearer <key>".',
+    ),
+  invalidKey: () => new FrugalError('invalid_api_key', 401, 'authentication_error', 'Invalid API key.'),
+  forbidden: (message: string) => new FrugalError('forbidden', 403, 'permission_error', message),
+  rateLimited: (message: string, retryAfterSeconds: number) =>
+    new FrugalError('rate_limit_exceeded', 429, 'rate_limit_error', message, {
+      headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    }),
+  budgetExceeded: (message: string) => new FrugalError('budget_exceeded', 429, 'insufficient_quota', message),
+  costCapExceeded: (message: string) => new FrugalError('cost_cap_exceeded', 402, 'insufficient_quota', message),
+  upstreamFailed: (status: 502 | 503 | 504, message: string, attempts: unknown[]) =>
+    new FrugalError('upstream_failed', status, status === 504 ? 'timeout_error' : 'upstream_error', message, {
+      details: { attempts },
+    }),
+  upstreamStreamFailed: (message: string) =>
+    new FrugalError('upstream_stream_failed', 502, 'upstream_error', message),
+  internal: (cause: unknown) =>
+    new FrugalError('internal_error', 500, 'api_error', 'Internal error in the gateway', { cause }),
+  unavailable: (message: string) => new FrugalError('service_unavailable', 503, 'api_error', message),
+} as const;
