@@ -1,0 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ledgerContract } from '../contract/ledger-contract.ts';
+import { SqliteLedgerStore } from './sqlite-ledger-store.ts';
+
+ledgerContract('sqlite', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'frugal-ledger-'));
+  return {
+    persistent: true,
+    open: async () => new SqliteLedgerStore({ path: join(directory, 'ledger.db') }),
+    destroy: async () => rmSync(directory, { recursive: true, force: true }),
+  };
+});
