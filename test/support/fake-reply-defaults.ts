@@ -144,7 +144,8 @@ export async function writeEvents(exchange: Exchange, reply: ScriptedReply, even
     }
     if (index > 0 && !(await exchange.sleep(reply.chunkDelayMs ?? 0))) return false;
     if (response.destroyed) return false;
-    response.write(event);
+    // Wait until the event is handed to the socket, so a later drop cuts after it, not before.
+    await new Promise<void>((resolve) => response.write(event, () => resolve()));
   }
   response.end();
   return true;
