@@ -1,0 +1,39 @@
+import { Redis } from 'ioredis';
+
+/** Either a Redis URL (the store opens and owns a connection) or a shared ioredis client. */
+export type RedisConnectionOptions = { url: string } | { redis: Redis };
+
+/**
+ * Opens a connection that fails fast: the first connect error rejects instead of queueing commands
+ * forever, so a gateway pointed at a wrong Redis URL says so at startup. Later drops reconnect.
+ */
+export async function connectRedis(url: string): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5_000 });
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    throw new Error(`Cannot connect to Redis at ${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
+  }
+  return redis;
+}
+
+export async function resolveRedis(options: RedisConnectionOptions): Promise<{ redis: Redis; owned: boolean }> {
+  return 'redis' in options ? { redis: options.redis, owned: false } : { redis: await connectRedis(options.url), owned: true };
+}
+
+/** Escapes glob characters so SCAN MATCH treats a key prefix literally. */
+export function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (character) => '\\' + character);
+}
+
+/** Hides a password in a connection URL before it reaches an error message or log. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable url)';
+  }
+}
