@@ -1,0 +1,368 @@
+import { crc32 } from 'node:zlib';
+
+/** One stored question: the exact-cache key of its answer, and its text for the precision guards. */
+export interface IndexMatch {
+  key: string;
+  /** Cosine similarity to the query (vectors are unit length). */
+  similarity: number;
+  /** The stored question text. */
+  payload: string;
+}
+
+/** Settings of one namespace's index. */
+export interface VectorIndexOptions {
+  dimensions: number;
+  /** Most entries kept; the least recently used one goes when a new one arrives at the bound. */
+  capacity: number;
+  /** Embedder id the vectors came from; a persisted index from another embedder is not loaded. */
+  embedderId: string;
+}
+
+/** Result of {@link VectorIndex.load}: always an index; `problem` says why it started empty or short. */
+export interface LoadedIndex {
+  index: VectorIndex;
+  problem?: string;
+}
+
+interface PostingList {
+  slots: Int32Array;
+  values: Float32Array;
+  length: number;
+}
+
+/**
+ * In-memory vector index for one namespace, exact (no approximation).
+ *
+ * Vectors are kept sparse (the local embedder's hashed vectors have ~100 non-zeros out of 2048)
+ * and scored through per-dimension posting lists, so a lookup touches only entries that share a
+ * dimension with the query: about 1 ms at 100k entries instead of a 200M multiply-add scan. Dense
+ * upstream vectors work too; there every list is touched, which is a plain brute-force scan.
+ */
+export class VectorIndex {
+  readonly dimensions: number;
+  readonly capacity: number;
+  readonly embedderId: string;
+  /** key → slot, in least-recently-used-first order (Map keeps insertion order). */
+  private readonly slotByKey = new Map<string, number>();
+  private readonly slotKeys: string[] = [];
+  private readonly slotPayloads: string[] = [];
+  private readonly slotIndices: Uint32Array[] = [];
+  private readonly slotValues: Float32Array[] = [];
+  private readonly freeSlots: number[] = [];
+  private readonly postings: PostingList[];
+  private scores = new Float32Array(0);
+
+  constructor(options: VectorIndexOptions) {
+    if (!Number.isInteger(options.dimensions) || options.dimensions <= 0) throw new Error('dimensions must be a positive integer');
+    if (!Number.isInteger(options.capacity) || options.capacity <= 0) throw new Error('capacity must be a positive integer');
+    this.dimensions = options.dimensions;
+    this.capacity = options.capacity;
+    this.embedderId = options.embedderId;
+    this.postings = Array.from({ length: options.dimensions }, () => ({
+      slots: new Int32Array(0),
+      values: new Float32Array(0),
+      length: 0,
+    }));
+  }
+
+  get size(): number {
+    return this.slotByKey.size;
+  }
+
+  has(key: string): boolean {
+    return this.slotByKey.has(key);
+  }
+
+  /** Keys from least to most recently used. */
+  keys(): string[] {
+    return [...this.slotByKey.keys()];
+  }
+
+  /** Adds or replaces an entry; evicts the least recently used entry when full. */
+  add(key: string, vector: Float32Array, payload: string): void {
+    if (vector.length !== this.dimensions) throw new Error(`vector has ${vector.length} dimensions, index has ${this.dimensions}`);
+    let nonZero = 0;
+    for (let dimension = 0; dimension < vector.length; dimension++) if (vector[dimension] !== 0) nonZero++;
+    const indices = new Uint32Array(nonZero);
+    const values = new Float32Array(nonZero);
+    let cursor = 0;
+    for (let dimension = 0; dimension < vector.length; dimension++) {
+      if (vector[dimension] === 0) continue;
+      indices[cursor] = dimension;
+      values[cursor++] = vector[dimension];
+    }
+    this.addSparse(key, indices, values, payload);
+  }
+
+  /** Marks an entry as just used, so LRU eviction takes others first. */
+  touch(key: string): void {
+    const slot = this.slotByKey.get(key);
+    if (slot === undefined) return;
+    this.slotByKey.delete(key);
+    this.slotByKey.set(key, slot);
+  }
+
+  delete(key: string): boolean {
+    const slot = this.slotByKey.get(key);
+    if (slot === undefined) return false;
+    this.slotByKey.delete(key);
+    const indices = this.slotIndices[slot];
+    for (let position = 0; position < indices.length; position++) removePosting(this.postings[indices[position]], slot);
+    this.slotKeys[slot] = '';
+    this.slotPayloads[slot] = '';
+    this.slotIndices[slot] = new Uint32Array(0);
+    this.slotValues[slot] = new Float32Array(0);
+    this.freeSlots.push(slot);
+    return true;
+  }
+
+  /** The `limit` most similar entries at or above `threshold`, best first. */
+  search(query: Float32Array, threshold: number, limit = 1): IndexMatch[] {
+    if (query.length !== this.dimensions) throw new Error(`query has ${query.length} dimensions, index has ${this.dimensions}`);
+    const slotCount = this.slotKeys.length;
+    if (this.slotByKey.size === 0) return [];
+    const scores = this.scores;
+    for (let dimension = 0; dimension < query.length; dimension++) {
+      const weight = query[dimension];
+      if (weight === 0) continue;
+      const list = this.postings[dimension];
+      const slots = list.slots;
+      const values = list.values;
+      for (let position = 0; position < list.length; position++) scores[slots[position]] += weight * values[position];
+    }
+    const best: Array<{ slot: number; similarity: number }> = [];
+    for (let slot = 0; slot < slotCount; slot++) {
+      const similarity = scores[slot];
+      if (similarity < threshold || similarity === 0) continue;
+      if (best.length === limit && similarity <= best[best.length - 1].similarity) continue;
+      best.push({ slot, similarity });
+      best.sort((left, right) => right.similarity - left.similarity);
+      if (best.length > limit) best.pop();
+    }
+    scores.fill(0, 0, slotCount);
+    return best.map(({ slot, similarity }) => ({
+      key: this.slotKeys[slot],
+      similarity: Math.min(1, similarity),
+      payload: this.slotPayloads[slot],
+    }));
+  }
+
+  /**
+   * Binary form: "FSVI", version, dimensions, embedder id, entries oldest-used first (key, payload,
+   * sparse vector), then a CRC-32 of everything before it.
+   */
+  serialize(): Uint8Array {
+    const writer = new ByteWriter();
+    writer.bytes(MAGIC);
+    writer.u32(FORMAT_VERSION);
+    writer.u32(this.dimensions);
+    writer.text(this.embedderId);
+    writer.u32(this.slotByKey.size);
+    for (const [key, slot] of this.slotByKey) {
+      writer.text(key);
+      writer.text(this.slotPayloads[slot]);
+      const indices = this.slotIndices[slot];
+      const values = this.slotValues[slot];
+      writer.u32(indices.length);
+      for (let position = 0; position < indices.length; position++) writer.u32(indices[position]);
+      for (let position = 0; position < values.length; position++) writer.f32(values[position]);
+    }
+    return writer.finish();
+  }
+
+  /**
+   * Rebuilds an index from {@link serialize} output (or its base64 text, for string-only stores).
+   * Never throws: corrupt, truncated, foreign-embedder or wrong-width data gives an empty index and
+   * a `problem` for the caller to report.
+   */
+  static load(data: Uint8Array | string, options: VectorIndexOptions): LoadedIndex {
+    const index = new VectorIndex(options);
+    try {
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'base64') : data;
+      const entries = readEntries(bytes, options);
+      // Oldest first, so the most recent survive when the stored index is larger than capacity.
+      for (const entry of entries.slice(Math.max(0, entries.length - options.capacity))) {
+        index.addSparse(entry.key, entry.indices, entry.values, entry.payload);
+      }
+      const dropped = entries.length - index.size;
+      return dropped > 0 ? { index, problem: `${dropped} entries beyond capacity ${options.capacity} were dropped` } : { index };
+    } catch (error) {
+      return { index: new VectorIndex(options), problem: `stored vector index ignored: ${(error as Error).message}` };
+    }
+  }
+
+  private addSparse(key: string, indices: Uint32Array, values: Float32Array, payload: string): void {
+    if (this.slotByKey.has(key)) this.delete(key);
+    while (this.slotByKey.size >= this.capacity) {
+      const oldest = this.slotByKey.keys().next().value as string;
+      this.delete(oldest);
+    }
+    const slot = this.freeSlots.pop() ?? this.slotKeys.length;
+    if (slot === this.slotKeys.length) {
+      this.slotKeys.push('');
+      this.slotPayloads.push('');
+      this.slotIndices.push(indices);
+      this.slotValues.push(values);
+      if (this.scores.length < this.slotKeys.length) {
+        const grown = new Float32Array(Math.max(16, this.scores.length * 2));
+        this.scores = grown;
+      }
+    }
+    this.slotKeys[slot] = key;
+    this.slotPayloads[slot] = payload;
+    this.slotIndices[slot] = indices;
+    this.slotValues[slot] = values;
+    for (let position = 0; position < indices.length; position++) addPosting(this.postings[indices[position]], slot, values[position]);
+    this.slotByKey.set(key, slot);
+  }
+}
+
+const MAGIC = new Uint8Array([0x46, 0x53, 0x56, 0x49]);
+const FORMAT_VERSION = 1;
+
+function addPosting(list: PostingList, slot: number, value: number): void {
+  if (list.length === list.slots.length) {
+    const grownSize = Math.max(8, list.slots.length * 2);
+    const slots = new Int32Array(grownSize);
+    slots.set(list.slots);
+    const values = new Float32Array(grownSize);
+    values.set(list.values);
+    list.slots = slots;
+    list.values = values;
+  }
+  list.slots[list.length] = slot;
+  list.values[list.length] = value;
+  list.length++;
+}
+
+/** Swap-remove: posting order does not matter, and eviction stays O(list length). */
+function removePosting(list: PostingList, slot: number): void {
+  for (let position = 0; position < list.length; position++) {
+    if (list.slots[position] !== slot) continue;
+    list.length--;
+    list.slots[position] = list.slots[list.length];
+    list.values[position] = list.values[list.length];
+    return;
+  }
+}
+
+interface StoredEntry {
+  key: string;
+  payload: string;
+  indices: Uint32Array;
+  values: Float32Array;
+}
+
+function readEntries(bytes: Uint8Array, options: VectorIndexOptions): StoredEntry[] {
+  if (bytes.length < 8) throw new Error('data too short');
+  const body = bytes.subarray(0, bytes.length - 4);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if ((crc32(body) >>> 0) !== view.getUint32(bytes.length - 4, true)) throw new Error('checksum mismatch');
+  const reader = new ByteReader(body);
+  for (const byte of MAGIC) if (reader.u8() !== byte) throw new Error('not a Frugal vector index');
+  const version = reader.u32();
+  if (version !== FORMAT_VERSION) throw new Error(`unknown format version ${version}`);
+  const dimensions = reader.u32();
+  if (dimensions !== options.dimensions) throw new Error(`stored width ${dimensions} differs from ${options.dimensions}`);
+  const embedderId = reader.text();
+  if (embedderId !== options.embedderId) throw new Error(`stored for embedder ${embedderId}, not ${options.embedderId}`);
+  const count = reader.u32();
+  const entries: StoredEntry[] = [];
+  for (let entry = 0; entry < count; entry++) {
+    const key = reader.text();
+    const payload = reader.text();
+    const nonZero = reader.u32();
+    if (nonZero > dimensions) throw new Error(`entry ${entry} has ${nonZero} values for ${dimensions} dimensions`);
+    const indices = new Uint32Array(nonZero);
+    const values = new Float32Array(nonZero);
+    for (let position = 0; position < nonZero; position++) {
+      indices[position] = reader.u32();
+      if (indices[position] >= dimensions) throw new Error(`entry ${entry} has dimension ${indices[position]} out of range`);
+    }
+    for (let position = 0; position < nonZero; position++) {
+      values[position] = reader.f32();
+      if (!Number.isFinite(values[position])) throw new Error(`entry ${entry} has a non-finite value`);
+    }
+    entries.push({ key, payload, indices, values });
+  }
+  if (!reader.atEnd()) throw new Error('trailing bytes after the last entry');
+  return entries;
+}
+
+class ByteWriter {
+  private buffer = new Uint8Array(1024);
+  private view = new DataView(this.buffer.buffer);
+  private length = 0;
+
+  private reserve(extra: number): void {
+    if (this.length + extra <= this.buffer.length) return;
+    const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.length + extra));
+    grown.set(this.buffer.subarray(0, this.length));
+    this.buffer = grown;
+    this.view = new DataView(grown.buffer);
+  }
+  bytes(data: Uint8Array): void {
+    this.reserve(data.length);
+    this.buffer.set(data, this.length);
+    this.length += data.length;
+  }
+  u32(value: number): void {
+    this.reserve(4);
+    this.view.setUint32(this.length, value, true);
+    this.length += 4;
+  }
+  f32(value: number): void {
+    this.reserve(4);
+    this.view.setFloat32(this.length, value, true);
+    this.length += 4;
+  }
+  text(value: string): void {
+    const encoded = Buffer.from(value, 'utf8');
+    this.u32(encoded.length);
+    this.bytes(encoded);
+  }
+  finish(): Uint8Array {
+    const body = this.buffer.subarray(0, this.length);
+    const result = new Uint8Array(this.length + 4);
+    result.set(body);
+    new DataView(result.buffer).setUint32(this.length, crc32(body) >>> 0, true);
+    return result;
+  }
+}
+
+class ByteReader {
+  private readonly view: DataView;
+  private offset = 0;
+  constructor(private readonly data: Uint8Array) {
+    this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  }
+  private need(count: number): void {
+    if (this.offset + count > this.data.length) throw new Error('data truncated');
+  }
+  u8(): number {
+    this.need(1);
+    return this.view.getUint8(this.offset++);
+  }
+  u32(): number {
+    this.need(4);
+    const value = this.view.getUint32(this.offset, true);
+    this.offset += 4;
+    return value;
+  }
+  f32(): number {
+    this.need(4);
+    const value = this.view.getFloat32(this.offset, true);
+    this.offset += 4;
+    return value;
+  }
+  text(): string {
+    const length = this.u32();
+    this.need(length);
+    const value = Buffer.from(this.data.subarray(this.offset, this.offset + length)).toString('utf8');
+    this.offset += length;
+    return value;
+  }
+  atEnd(): boolean {
+    return this.offset === this.data.length;
+  }
+}
