@@ -1,3 +1,4 @@
+import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
 import type { ChatResponse } from '../openai/chat-schema.ts';
 import { chatResponseToAnthropic } from './chat-response-to-anthropic.ts';
@@ -76,5 +77,24 @@ describe('chatResponseToAnthropic', () => {
     const message = chatResponseToAnthropic(response({ role: 'assistant', content: null, refusal: 'I cannot help.' }, 'stop'), 'm');
     expect(message.content).toEqual([{ type: 'text', text: 'I cannot help.' }]);
     expect(message.stop_reason).toBe('refusal');
+  });
+
+  it('is read by the official Anthropic SDK with usage intact', async () => {
+    const body = chatResponseToAnthropic(
+      response({ role: 'assistant', content: 'Hi' }, 'length', {
+        prompt_tokens: 90,
+        completion_tokens: 7,
+        prompt_tokens_details: { cached_tokens: 64 },
+      }),
+      'claude-haiku-4-5',
+    );
+    const client = new Anthropic({
+      apiKey: 'test-key',
+      baseURL: 'http://127.0.0.1:9',
+      fetch: async () => Response.json(body),
+    });
+    const message = await client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 7, messages: [{ role: 'user', content: 'x' }] });
+    expect(message.stop_reason).toBe('max_tokens');
+    expect(message.usage).toMatchObject({ input_tokens: 26, output_tokens: 7, cache_read_input_tokens: 64 });
   });
 });
