@@ -135,7 +135,7 @@ export function loadMtBench(): RouteLlmSet {
   const modelName = (model: string): string => (model === STRONG_MODEL ? STRONG_MODEL : WEAK_MODEL);
   const lines: RouteLlmSet['lines'] = kept.map((question) => {
     const outcomes: OutcomesLine['outcomes'] = {};
-    for (const model of [STRONG_MODEL, 'Mixtral-8x7B-Instruct-v0.1']) {
+    for (const model of [STRONG_MODEL, WEAK_COLUMN]) {
       const mine = judgements.filter((judgement) => judgement.question_id === question.question_id && judgement.model === model);
       const score = mine.reduce((sum, judgement) => sum + judgement.score, 0) / Math.max(1, mine.length);
       const last = mine.find((judgement) => judgement.turn === 2) ?? mine[0];

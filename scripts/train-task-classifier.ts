@@ -74,7 +74,7 @@ function publicPrompts(): Labelled[] {
 }
 
 function main(): void {
-  const all = shuffled([...generateTaskPrompts(random, 1800), ...publicPrompts()], random);
+  const all: Labelled[] = shuffled([...generateTaskPrompts(random, 1800), ...publicPrompts()], random);
   const validationSize = Math.floor(all.length * 0.1);
   const validation = all.slice(0, validationSize);
   const training = all.slice(validationSize);

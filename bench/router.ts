@@ -1,0 +1,98 @@
+/**
+ * Router benchmark on RouteLLM's public outcomes (GPT-4-1106-preview vs Mixtral-8x7B on GSM8K, MMLU and
+ * MT-Bench), read from ../shared/data/routellm at run time and converted to Frugal's outcomes format in memory.
+ *
+ *   node --import tsx bench/router.ts [--write] [--sets gsm8k,mmlu,mt_bench]
+ *
+ * Reports, at ≥ 95% of GPT-4's quality, the share of GPT-4 calls avoided and the dollars saved, with
+ * 5-fold cross-validation and with cross-data-set training (train on two sets, test on the third).
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PriceBook } from '../src/pricing/price-book.ts';
+import { evalRouter, type EvalProgress, type RouterEvaluation } from '../src/pipeline/route/eval-router.ts';
+import type { OutcomesLine } from '../src/pipeline/route/outcomes.ts';
+import { loadGsm8k, loadMmlu, loadMtBench, STRONG_MODEL, WEAK_MODEL, type RouteLlmSet } from '../scripts/train-router-data.ts';
+
+const PUBLISHED: Record<RouteLlmSet['name'], { routellm: number; random: number; target: number }> = {
+  gsm8k: { routellm: 0.35, random: 0.2, target: 0.45 },
+  mmlu: { routellm: 0.45, random: 0.32, target: 0.55 },
+  mt_bench: { routellm: 0.85, random: 0.52, target: 0.85 },
+};
+
+/** Prices used (USD per 1M tokens): GPT-4-1106 list price; Mixtral-8x7B at a typical aggregator price. */
+export function benchPriceBook(): PriceBook {
+  const book = new PriceBook();
+  book.setOverride(STRONG_MODEL, { input: 10, output: 30 });
+  book.setOverride(WEAK_MODEL, { input: 0.6, output: 0.6 });
+  return book;
+}
+
+function progressPrinter(label: string): (progress: EvalProgress) => void {
+  let last = '';
+  return (progress) => {
+    const line = `${label}: ${progress.phase} ${progress.done}/${progress.total}`;
+    if (line !== last && process.stderr.isTTY) process.stderr.write(`\r${line.padEnd(60)}`);
+    last = line;
+  };
+}
+
+const percent = (value: number | undefined): string => (value === undefined ? 'n/a' : `${(value * 100).toFixed(1)}%`);
+const dollars = (value: number | undefined): string => (value === undefined ? 'n/a' : `$${value.toFixed(2)}`);
+
+interface Row {
+  set: RouteLlmSet['name'];
+  mode: string;
+  evaluation: RouterEvaluation;
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const wanted = (args[args.indexOf('--sets') + 1] ?? 'gsm8k,mmlu,mt_bench').split(',');
+  let sets: RouteLlmSet[];
+  try {
+    sets = [loadGsm8k(), loadMmlu(), loadMtBench()];
+  } catch (error) {
+    console.error(`bench/router: ${(error as Error).message}`);
+    process.exitCode = 1;
+    return;
+  }
+  const priceBook = benchPriceBook();
+  const rows: Row[] = [];
+  const started = performance.now();
+  for (const set of sets.filter((candidate) => wanted.includes(candidate.name))) {
+    const lines: OutcomesLine[] = set.lines;
+    rows.push({ set: set.name, mode: '5-fold CV', evaluation: evalRouter(lines, { cv: 5, priceBook, onProgress: progressPrinter(`${set.name} cv`) }) });
+    const others = sets.filter((other) => other.name !== set.name);
+    rows.push({
+      set: set.name,
+      mode: `trained on ${others.map((other) => other.name).join(' + ')}`,
+      evaluation: evalRouter(lines, { trainOn: others.flatMap((other) => other.lines), priceBook, onProgress: progressPrinter(`${set.name} cross`) }),
+    });
+    if (process.stderr.isTTY) process.stderr.write('\n');
+  }
+  const seconds = (performance.now() - started) / 1000;
+
+  const header = '| data set | prompts (dropped) | training | GPT-4 quality | Mixtral quality | GPT-4 calls avoided at ≥95% | quality ratio | cost ratio | $ saved (of GPT-4-only) | same, threshold picked on training folds only | random | RouteLLM published | target |';
+  const table = [header, '|' + '---|'.repeat(13)];
+  for (const row of rows) {
+    const set = sets.find((candidate) => candidate.name === row.set)!;
+    const evaluation = row.evaluation;
+    const at = evaluation.at_95;
+    const holdout = evaluation.at_95_holdout;
+    table.push(
+      `| ${row.set} | ${set.lines.length} (${set.dropped}) | ${row.mode} | ${evaluation.models[STRONG_MODEL].quality.toFixed(3)} | ${evaluation.models[WEAK_MODEL].quality.toFixed(3)} | **${percent(at?.strong_calls_avoided)}** | ${percent(at?.quality_ratio)} | ${percent(at?.cost_ratio)} | ${dollars(at?.cost_saved_usd)} of ${dollars(evaluation.models[STRONG_MODEL].cost_usd)} | ${holdout ? `${percent(holdout.strong_calls_avoided)} avoided at ${percent(holdout.quality_ratio)} quality` : '—'} | ${percent(evaluation.random_strong_calls_avoided)} | ${percent(PUBLISHED[row.set].routellm)} | ${percent(PUBLISHED[row.set].target)} |`,
+    );
+  }
+  console.log(table.join('\n'));
+  console.log(`\n${rows.length} evaluations in ${seconds.toFixed(0)} s`);
+  if (args.includes('--json')) console.log(JSON.stringify(rows.map((row) => ({ set: row.set, mode: row.mode, at_95: row.evaluation.at_95, at_95_holdout: row.evaluation.at_95_holdout })), null, 2));
+  if (args.includes('--write')) {
+    const file = path.resolve(import.meta.dirname, '../docs/benchmarks/router-results.md');
+    writeFileSync(file, `<!-- generated by bench/router.ts on ${new Date().toISOString()} (${os.cpus().length} cores) -->\n${table.join('\n')}\n`);
+    console.log(`wrote ${file}`);
+  }
+}
+
+main();
