@@ -124,8 +124,18 @@ describe('fake OpenAI upstream through the official openai client', () => {
     expect(results.map((result) => [result.custom_id, result.response.status_code])).toEqual([['a', 200], ['b', 400]]);
     expect(results[0].response.body.choices?.[0].message.content).toBe('first answer');
 
-    const other = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
-    expect((await client.batches.cancel(other.id)).status).toBe('cancelling');
+  });
+
+  it('cancels a batch that is still in progress', async () => {
+    const slow = await startFakeOpenAI({ batchDelayMs: 60_000 });
+    const slowClient = new OpenAI({ baseURL: slow.url, apiKey: 'any', maxRetries: 0 });
+    const line = JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/chat/completions', body: ask });
+    const file = await slowClient.files.create({ file: await toFile(Buffer.from(line), 'in.jsonl'), purpose: 'batch' });
+    const batch = await slowClient.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    expect(batch.status).toBe('in_progress');
+    expect((await slowClient.batches.cancel(batch.id)).status).toBe('cancelling');
+    await eventually(async () => ((await slowClient.batches.retrieve(batch.id)).status === 'cancelled' ? true : undefined));
+    await slow.close();
   });
 });
 
@@ -174,7 +184,7 @@ describe('fake Anthropic upstream through the official @anthropic-ai/sdk client'
     await expect(client.messages.stream(ask).finalMessage()).rejects.toBeInstanceOf(Error);
   });
 
-  it('runs a message batch to results, and cancels another', async () => {
+  it('runs a message batch to results', async () => {
     fake.script({ text: 'batched' }, { error: { status: 400, message: 'bad params' } });
     const requests = [{ custom_id: 'x', params: ask }, { custom_id: 'y', params: ask }];
     const created = await client.messages.batches.create({ requests });
@@ -187,12 +197,18 @@ describe('fake Anthropic upstream through the official @anthropic-ai/sdk client'
     for await (const entry of await client.messages.batches.results(created.id)) results.push(entry);
     expect(results.map((entry) => [entry.custom_id, entry.result.type])).toEqual([['x', 'succeeded'], ['y', 'errored']]);
 
-    const other = await client.messages.batches.create({ requests });
-    expect((await client.messages.batches.cancel(other.id)).processing_status).toBe('canceling');
+  });
+
+  it('cancels a message batch that is still in progress', async () => {
+    const slow = await startFakeAnthropic({ batchDelayMs: 60_000 });
+    const slowClient = new Anthropic({ baseURL: slow.url, apiKey: 'any', maxRetries: 0 });
+    const other = await slowClient.messages.batches.create({ requests: [{ custom_id: 'x', params: ask }, { custom_id: 'y', params: ask }] });
+    expect((await slowClient.messages.batches.cancel(other.id)).processing_status).toBe('canceling');
     const canceled = await eventually(async () => {
-      const batch = await client.messages.batches.retrieve(other.id);
+      const batch = await slowClient.messages.batches.retrieve(other.id);
       return batch.processing_status === 'ended' ? batch : undefined;
     });
     expect(canceled.request_counts.canceled).toBe(2);
+    await slow.close();
   });
 });
