@@ -57,7 +57,12 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     const headers = { 'request-id': `req_fake_${sequence}` };
     if (parsed.data.stream === true) {
       exchange.response.setHeader('request-id', headers['request-id']);
-      await writeEvents(exchange, reply, messageEvents(answer));
+      let events = messageEvents(answer);
+      if (reply.streamError) {
+        const { afterChunks, status = 529, message } = reply.streamError;
+        events = [...events.slice(0, afterChunks), `event: error\ndata: ${JSON.stringify(anthropicErrorBody({ status, message }))}\n\n`];
+      }
+      await writeEvents(exchange, reply, events);
     } else {
       sendAnswer(exchange, reply, messageBody(answer), headers);
     }

@@ -61,7 +61,12 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const headers = { 'x-request-id': `req_fake_${sequence}`, 'openai-processing-ms': String(reply.latencyMs ?? 0) };
     if (parsed.data.stream === true) {
       for (const [name, value] of Object.entries(headers)) exchange.response.setHeader(name, value);
-      await writeEvents(exchange, reply, chatCompletionEvents(answer, parsed.data.stream_options?.include_usage === true));
+      let events = chatCompletionEvents(answer, parsed.data.stream_options?.include_usage === true);
+      if (reply.streamError) {
+        const { afterChunks, status = 500, message } = reply.streamError;
+        events = [...events.slice(0, afterChunks), `data: ${JSON.stringify(openAIErrorBody({ status, message }))}\n\n`];
+      }
+      await writeEvents(exchange, reply, events);
     } else {
       sendAnswer(exchange, reply, chatCompletionBody(answer), headers);
     }

@@ -78,6 +78,18 @@ describe('reply scripting (OpenAI fake)', () => {
     await expect.poll(() => fake.abortedCount).toBe(1);
   });
 
+  it('sends an in-stream error event after N chunks', async () => {
+    fake.script({ text: 'one two three', streamError: { afterChunks: 2, message: 'upstream broke' } });
+    const stream = await client.chat.completions.create({ ...ask('m'), stream: true });
+    const received: string[] = [];
+    const failure = await (async () => {
+      for await (const chunk of stream) received.push(chunk.choices[0]?.delta.content ?? '');
+    })().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect(failure instanceof Error ? failure.message : '').toContain('upstream broke');
+    expect(received).toEqual(['', 'one']);
+  });
+
   it('cuts a non-streamed body short when a drop is scripted', async () => {
     fake.script({ dropAfterChunks: 0 });
     await expect(client.chat.completions.create(ask('m'))).rejects.toBeInstanceOf(Error);
@@ -129,6 +141,13 @@ describe('reply scripting (Anthropic fake)', () => {
     ]);
     const start = events[0];
     expect(start.type === 'message_start' ? start.message.usage : undefined).toMatchObject({ input_tokens: 7, cache_read_input_tokens: 5 });
+  });
+
+  it('sends an overloaded error event mid-stream', async () => {
+    fake.script({ text: 'partial answer', streamError: { afterChunks: 3 } });
+    const failure = await client.messages.stream(message).finalMessage().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Anthropic.APIError);
+    expect(failure instanceof Error ? failure.message : '').toContain('overloaded_error');
   });
 
   it('hangs until aborted, sends Anthropic error envelopes', async () => {

@@ -70,6 +70,11 @@ export interface ScriptedReply {
   dropAfterChunks?: number;
   /** Streams: stop sending (without closing) after this many SSE events, so idle timeouts can fire. */
   stallAfterChunks?: number;
+  /**
+   * Streams: after this many SSE events, send the provider's in-stream error event and end the stream
+   * (OpenAI: `data: {"error": …}`, no `[DONE]`; Anthropic: `event: error`). Status picks the error type.
+   */
+  streamError?: { afterChunks: number; status?: number; message?: string };
   /** OpenAI logprobs: `true` for deterministic values, or the logprob of each text piece in order. Also on when the request asks for them. */
   logprobs?: boolean | readonly number[];
 }
