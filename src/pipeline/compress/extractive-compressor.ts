@@ -1,5 +1,6 @@
 import { countTokens as countO200kTokens } from 'gpt-tokenizer';
 import { messageText, type ChatMessage } from '../../protocol/openai/chat-schema.ts';
+import { estimateTokens } from './estimate-tokens.ts';
 import { selectChunks, type ChunkBudget, type Selection, type TokenCounter } from './select-chunks.ts';
 
 /**
@@ -22,7 +23,10 @@ export interface ExtractiveOptions {
   maxContextTokens?: number;
   /** Compressible text shorter than this many tokens is left unchanged. */
   minTokens?: number;
-  /** Token counter; gpt-tokenizer's o200k by default. */
+  /**
+   * Token counter for everything. By default chunks are budgeted with a fast estimate calibrated to
+   * o200k and the reported before/after are exact gpt-tokenizer (o200k) counts.
+   */
   countTokens?: TokenCounter;
 }
 
@@ -45,7 +49,7 @@ export function compressText(context: string, question: string, options: Extract
   if (before < (options.minTokens ?? 0) || context.trim() === '') {
     return { text: context, before, after: before, keptRanges: [[0, context.length]], changed: false, stats: undefined };
   }
-  const { texts, keptRanges, ...stats } = selectChunks([context], question, budgetOf(options), count);
+  const { texts, keptRanges, ...stats } = selectChunks([context], question, budgetOf(options), options.countTokens ?? estimateTokens);
   if (stats.keptChunks === stats.totalChunks && stats.duplicatesRemoved === 0) {
     return { text: context, before, after: before, keptRanges: [[0, context.length]], changed: false, stats };
   }
@@ -56,6 +60,8 @@ export function compressText(context: string, question: string, options: Extract
 export interface MessageCompressionOptions extends ExtractiveOptions {
   /** Roles whose text may be compressed; defaults to {@link DEFAULT_COMPRESSIBLE_ROLES}. */
   roles?: readonly CompressibleRole[];
+  /** Indices of messages to leave as they are (e.g. a system prompt already summarized). */
+  skipMessages?: ReadonlySet<number>;
 }
 
 /** Result of {@link compressChatMessages}. `before`/`after` count the text tokens of all messages. */
@@ -102,7 +108,7 @@ export function compressChatMessages(
   const segments: string[] = [];
   let question = finalText;
   messages.forEach((message, index) => {
-    if (index === finalUser || !roles.has(message.role)) return;
+    if (index === finalUser || !roles.has(message.role) || options.skipMessages?.has(index)) return;
     if (typeof message.content === 'string') {
       slots.push({ message: index, part: -1, head: '', tail: '' });
       segments.push(message.content);
@@ -115,7 +121,7 @@ export function compressChatMessages(
       });
     }
   });
-  if (roles.has('user') && typeof messages[finalUser].content === 'string') {
+  if (roles.has('user') && typeof messages[finalUser].content === 'string' && !options.skipMessages?.has(finalUser)) {
     const split = splitEnds(finalText);
     if (split) {
       question = `${split.head}\n${split.tail}`;
@@ -123,9 +129,10 @@ export function compressChatMessages(
       segments.push(split.middle);
     }
   }
-  const compressibleTokens = segments.reduce((sum, segment) => sum + count(segment), 0);
+  const chunkCounter = options.countTokens ?? estimateTokens;
+  const compressibleTokens = segments.reduce((sum, segment) => sum + chunkCounter(segment), 0);
   if (segments.length === 0 || compressibleTokens < (options.minTokens ?? 0)) return unchanged(question);
-  const { texts, keptRanges: _ranges, ...stats } = selectChunks(segments, question, budgetOf(options), count);
+  const { texts, keptRanges: _ranges, ...stats } = selectChunks(segments, question, budgetOf(options), chunkCounter);
   if (stats.keptChunks === stats.totalChunks && stats.duplicatesRemoved === 0) return { ...unchanged(question), stats };
 
   const result = messages.map((message) => ({ ...message }));
