@@ -80,7 +80,7 @@ export class PostgresLedgerStore implements LedgerStore {
   /** Connects (when given a URL) and creates the schema, table and indexes if they are missing. */
   static async open(options: PostgresLedgerStoreOptions): Promise<PostgresLedgerStore> {
     if (options.sql === undefined && options.url === undefined) throw new Error('PostgresLedgerStore needs url or sql');
-    const sql = options.sql ?? postgres(options.url ?? '', { onnotice: () => {}, max: 10 });
+    const sql = options.sql ?? postgres(options.url ?? '', { onnotice: () => {}, max: 10, connect_timeout: 10 });
     const table = options.table ?? 'ledger';
     const qualified = options.schema === undefined ? table : `${options.schema}.${table}`;
     try {
