@@ -86,6 +86,7 @@ export interface RequestContext {
   /** Maximum total cost for this request, from the route or x-frugal-max-cost. */
   maxCostNano?: Nano;
   protocol: 'openai' | 'anthropic';
+  endpoint: 'chat' | 'messages' | 'embeddings' | 'batch';
   /** The client asked for a stream. */
   stream: boolean;
   /** The client asked for the usage chunk on its stream. */
@@ -95,7 +96,7 @@ export interface RequestContext {
   trace: Decision[];
   cacheStatus: 'miss' | 'hit' | 'semantic-hit' | 'bypass';
   /** Served model and provider of the accepted answer. */
-  served?: { model: string; provider: string; upstreamModel: string; simulated: boolean };
+  served?: { model: string; provider: string; upstreamModel: string; simulated: boolean; price?: ModelPrice };
   /** Usage of the accepted answer. */
   usage?: TokenUsage;
   /** Savings in nano-dollars attributed per lever (filled by the stages, finalized by account). */

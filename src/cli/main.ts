@@ -1,0 +1,100 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig, ConfigError } from '../config/load-config.ts';
+import { startFrugal } from '../main.ts';
+import { formatUsd } from '../pricing/money.ts';
+import { buildModels } from '../gateway/build-models.ts';
+import { createProvider } from '../providers/create-provider.ts';
+import { PriceBook } from '../pricing/price-book.ts';
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('a port number from 0 to 65535');
+  return port;
+}
+
+export function buildCli(): Command {
+  const program = new Command('frugal')
+    .description('Frugal — an OpenAI-compatible gateway that cuts LLM bills without losing answer quality')
+    .showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('run the gateway')
+    .option('-c, --config <file>', 'config file (default: FRUGAL_CONFIG or ./frugal.config.yaml, else built-in defaults)')
+    .option('-p, --port <port>', 'port (default: PORT or 8787)', parsePort)
+    .option('--host <host>', 'interface to bind (default: HOST or 127.0.0.1)')
+    .action(async (options: { config?: string; port?: number; host?: string }) => {
+      const { config, source } = loadConfig({ path: options.config });
+      const port = options.port ?? (process.env.PORT ? parsePort(process.env.PORT) : config.server.port);
+      const host = options.host ?? process.env.HOST ?? config.server.host;
+      const running = await startFrugal({ config, configSource: source, port, host });
+      const { logger } = running.gateway;
+      logger.info({ url: running.url, config: source, dataDir: running.gateway.dataDir }, `Frugal listening on ${running.url}`);
+      const simulated = [...running.gateway.models.values()].filter((model) => model.simulated).map((model) => model.name);
+      if (simulated.length > 0) {
+        logger.warn({ simulated }, `SIMULATED provider serves ${simulated.length} model(s): answers are offline stand-ins, not real model output. Set provider keys (OPENAI_API_KEY, ANTHROPIC_API_KEY, …) or a config file for real upstreams.`);
+      }
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, 'shutting down: finishing in-flight requests and flushing the ledger');
+        await running.close();
+        logger.info('stopped');
+        logger.flush?.();
+        setTimeout(() => process.exit(0), 50).unref();
+      };
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+      process.on('SIGINT', () => void stop('SIGINT'));
+    });
+
+  const configCommand = program.command('config').description('work with config files');
+  configCommand
+    .command('check [file]')
+    .description('validate a config file and print what it defines')
+    .action((file: string | undefined) => {
+      const { config, source } = loadConfig({ path: file });
+      console.log(`OK: ${source}`);
+      console.log(`  providers: ${Object.keys(config.providers).join(', ') || 'none'}`);
+      console.log(`  models:    ${Object.keys(config.models).join(', ') || 'none'}`);
+      console.log(`  routes:    ${Object.keys(config.routes).join(', ') || 'none'}`);
+    });
+
+  program
+    .command('models')
+    .description('list the models and routes the config defines, with prices per 1M tokens')
+    .option('-c, --config <file>', 'config file')
+    .action(async (options: { config?: string }) => {
+      const { config, source } = loadConfig({ path: options.config });
+      const providers = new Map([...Object.entries(config.providers)].map(([name, provider]) => [name, createProvider(name, provider)] as const));
+      const models = buildModels(config, providers, new PriceBook());
+      console.log(`config: ${source}`);
+      const rows = [...models.values()].map((model) => ({
+        model: model.name,
+        providers: model.deployments.map((deployment) => `${deployment.provider.name}:${deployment.upstreamModel}`).join(' → '),
+        input: model.price ? formatUsd(Number(model.price.input)) : '?',
+        output: model.price ? formatUsd(Number(model.price.output)) : '?',
+        simulated: model.simulated ? 'yes' : '',
+      }));
+      console.table(rows);
+      const routes = Object.keys(config.routes);
+      if (routes.length > 0) console.log(`routes: ${routes.join(', ')}`);
+      await Promise.all([...providers.values()].map((provider) => provider.close?.()));
+    });
+
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  const program = buildCli();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The config Frugal runs with when no config file is given. Every model of the seeds' price list
+ * exists; each is served by a real provider when its key is in the environment, and by the offline
+ * `simulated` provider otherwise (labelled simulated everywhere).
+ */
+type Env = Record<string, string | undefined>;
+
+interface SeedModel {
+  name: string;
+  /** USD per 1M tokens (input, output). */
+  input: string;
+  output: string;
+  real?: { env: string; provider: string; upstream: string };
+}
+
+const seedModels: SeedModel[] = [
+  { name: 'gpt-4o', input: '2.50', output: '10.00', real: { env: 'OPENAI_API_KEY', provider: 'openai', upstream: 'gpt-4o' } },
+  { name: 'gpt-4o-mini', input: '0.15', output: '0.60', real: { env: 'OPENAI_API_KEY', provider: 'openai', upstream: 'gpt-4o-mini' } },
+  { name: 'deepseek-v4-flash', input: '0.25', output: '0.25', real: { env: 'DEEPSEEK_API_KEY', provider: 'deepseek', upstream: 'deepseek-chat' } },
+  { name: 'qwen3-8b', input: '0.01', output: '0.01', real: { env: 'DASHSCOPE_API_KEY', provider: 'qwen', upstream: 'qwen3-8b' } },
+  { name: 'deepseek-coder', input: '0.25', output: '0.25', real: { env: 'DEEPSEEK_API_KEY', provider: 'deepseek', upstream: 'deepseek-chat' } },
+  { name: 'qwen3-32b', input: '0.28', output: '0.28', real: { env: 'DASHSCOPE_API_KEY', provider: 'qwen', upstream: 'qwen3-32b' } },
+  { name: 'qwen-mt-turbo', input: '0.30', output: '0.30', real: { env: 'DASHSCOPE_API_KEY', provider: 'qwen', upstream: 'qwen-mt-turbo' } },
+  { name: 'deepseek-reasoner', input: '2.50', output: '2.50', real: { env: 'DEEPSEEK_API_KEY', provider: 'deepseek', upstream: 'deepseek-reasoner' } },
+];
+
+const realProviders: Record<string, { env: string; config: Record<string, unknown> }> = {
+  openai: { env: 'OPENAI_API_KEY', config: { type: 'openai' } },
+  anthropic: { env: 'ANTHROPIC_API_KEY', config: { type: 'anthropic' } },
+  deepseek: { env: 'DEEPSEEK_API_KEY', config: { type: 'openai-compatible', base_url: 'https://api.deepseek.com/v1', price_family: 'deepseek' } },
+  qwen: {
+    env: 'DASHSCOPE_API_KEY',
+    config: { type: 'openai-compatible', base_url: 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1', price_family: 'alibaba' },
+  },
+};
+
+export function defaultConfig(env: Env): Record<string, unknown> {
+  const providers: Record<string, Record<string, unknown>> = {};
+  for (const [name, provider] of Object.entries(realProviders)) {
+    const key = env[provider.env];
+    if (key) providers[name] = { ...provider.config, api_key: key };
+  }
+  const models: Record<string, Record<string, unknown>> = {};
+  let needsSimulated = false;
+  for (const seed of seedModels) {
+    const price = { input: seed.input, output: seed.output };
+    if (seed.real && providers[seed.real.provider]) {
+      models[seed.name] = { provider: seed.real.provider, upstream_model: seed.real.upstream, price };
+    } else {
+      models[seed.name] = { provider: 'simulated', price };
+      needsSimulated = true;
+    }
+  }
+  if (providers.anthropic) {
+    // Anthropic's models are priced from the maintained price table (genai-prices).
+    models['claude-sonnet-4-5'] = { provider: 'anthropic', upstream_model: 'claude-sonnet-4-5' };
+    models['claude-haiku-4-5'] = { provider: 'anthropic', upstream_model: 'claude-haiku-4-5' };
+  }
+  if (needsSimulated) {
+    providers.simulated = {
+      type: 'simulated',
+      simulate: { latency_ms: { default: 40, 'gpt-4o': 120, 'deepseek-reasoner': 300 }, chunk_delay_ms: 5 },
+    };
+  }
+  const config: Record<string, unknown> = { providers, models };
+  if (env.FRUGAL_API_KEYS) config.auth = { keys: env.FRUGAL_API_KEYS.split(',').map((key) => key.trim()).filter(Boolean) };
+  return config;
+}

@@ -1,0 +1,135 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type FrugalConfig } from './schema.ts';
+import { defaultConfig } from './default-config.ts';
+
+/** A config error that names where the problem is and what was expected. */
+export class ConfigError extends Error {
+  readonly issues: string[];
+  constructor(source: string, issues: string[]) {
+    super(`Invalid config (${source}):\n  - ${issues.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+export interface LoadedConfig {
+  config: FrugalConfig;
+  /** The file it came from, or 'defaults'. */
+  source: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Resolves the config: `--config` path, else FRUGAL_CONFIG, else ./frugal.config.yaml when present,
+ * else the built-in defaults (real providers for keys in the environment, simulated models otherwise).
+ */
+export function loadConfig(options: { path?: string; env?: Env; cwd?: string } = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const explicit = options.path ?? env.FRUGAL_CONFIG;
+  const implicit = `${options.cwd ?? process.cwd()}/frugal.config.yaml`;
+  const path = explicit ?? (existsSync(implicit) ? implicit : undefined);
+  if (!path) return { config: validateConfig(defaultConfig(env), 'defaults'), source: 'defaults' };
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(path, [`cannot read the file: ${(error as Error).message}`]);
+  }
+  return { config: parseConfigText(text, path, env), source: path };
+}
+
+/** Parses YAML (or JSON) config text, interpolates ${ENV}, validates; errors carry line numbers. */
+export function parseConfigText(text: string, source: string, env: Env = process.env): FrugalConfig {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: true });
+  if (document.errors.length > 0) {
+    throw new ConfigError(source, document.errors.map((error) => error.message.split('\n')[0]));
+  }
+  const raw: unknown = document.toJS() ?? {};
+  const interpolationIssues: string[] = [];
+  const interpolated = interpolate(raw, [], env, interpolationIssues);
+  if (interpolationIssues.length > 0) throw new ConfigError(source, interpolationIssues);
+  const lineOf = (path: PropertyKey[]) => {
+    const node = document.getIn(path.map(String), true) as YamlNode | undefined;
+    const offset = node && 'range' in node && node.range ? node.range[0] : undefined;
+    return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+  };
+  return validateConfig(interpolated, source, lineOf);
+}
+
+export function validateConfig(
+  raw: unknown,
+  source: string,
+  lineOf: (path: PropertyKey[]) => number | undefined = () => undefined,
+): FrugalConfig {
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(source, formatIssues(parsed.error.issues, lineOf));
+  const config = parsed.data;
+  const issues = crossCheck(config);
+  if (issues.length > 0) throw new ConfigError(source, issues);
+  return config;
+}
+
+function formatIssues(issues: z.core.$ZodIssue[], lineOf: (path: PropertyKey[]) => number | undefined): string[] {
+  return issues.map((issue) => {
+    const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
+    let line: number | undefined;
+    for (let length = issue.path.length; length > 0 && line === undefined; length--) {
+      line = lineOf(issue.path.slice(0, length));
+    }
+    const where = line === undefined ? path : `${path} (line ${line})`;
+    if (issue.code === 'unrecognized_keys') return `${where}: unknown key(s) ${issue.keys.map((key) => `'${key}'`).join(', ')}`;
+    return `${where}: ${issue.message}`;
+  });
+}
+
+function crossCheck(config: FrugalConfig): string[] {
+  const issues: string[] = [];
+  const providers = new Set(Object.keys(config.providers));
+  for (const [name, model] of Object.entries(config.models)) {
+    const deployments = model.deployments ?? [{ provider: model.provider! }];
+    deployments.forEach((deployment, index) => {
+      if (!providers.has(deployment.provider)) {
+        const where = model.deployments ? `models.${name}.deployments.${index}.provider` : `models.${name}.provider`;
+        issues.push(
+          `${where}: unknown provider '${deployment.provider}' (configured: ${[...providers].join(', ') || 'none'})`,
+        );
+      }
+    });
+  }
+  for (const [name, provider] of Object.entries(config.providers)) {
+    if (provider.type === 'openai-compatible' && !provider.base_url) {
+      issues.push(`providers.${name}.base_url: required for type openai-compatible`);
+    }
+  }
+  const servable = new Set([...Object.keys(config.models), ...Object.keys(config.routes)]);
+  for (const [from, to] of Object.entries(config.rewrite)) {
+    if (!servable.has(to)) issues.push(`rewrite.${from}: '${to}' is neither a model nor a route`);
+  }
+  return issues;
+}
+
+const placeholder = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+function interpolate(value: unknown, path: string[], env: Env, issues: string[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(placeholder, (_match, name: string, fallback: string | undefined) => {
+      const found = env[name];
+      if (found !== undefined && found !== '') return found;
+      if (fallback !== undefined) return fallback;
+      issues.push(`${path.join('.')}: environment variable ${name} is not set (use \${${name}:-} to allow empty)`);
+      return '';
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, index) => interpolate(item, [...path, String(index)], env, issues));
+  if (value && typeof value === 'object') {
+    const result: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) result[key] = interpolate(item, [...path, key], env, issues);
+    return result;
+  }
+  return value;
+}
+

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/** USD per 1M tokens. Numbers or decimal strings; kept exact by the price book. */
+const usdAmount = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/, 'a decimal USD amount')]);
+
+export const priceSchema = z.strictObject({
+  input: usdAmount,
+  output: usdAmount,
+  cache_read: usdAmount.optional(),
+  cache_write: usdAmount.optional(),
+  batch_multiplier: usdAmount.optional(),
+});
+
+const simulateSchema = z.strictObject({
+  /** Latency before the first byte, per model (ms); `default` applies to the rest. */
+  latency_ms: z.union([z.number().nonnegative(), z.record(z.string(), z.number().nonnegative())]).default(0),
+  /** Delay between streamed chunks (ms). */
+  chunk_delay_ms: z.number().nonnegative().default(0),
+  /** Share of calls that fail with a 503, for trying fallback offline. */
+  failure_rate: z.number().min(0).max(1).default(0),
+});
+
+export const providerSchema = z.strictObject({
+  type: z.enum(['openai', 'openai-compatible', 'anthropic', 'simulated']),
+  base_url: z.url().optional(),
+  api_key: z.string().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  /** genai-prices provider id for price look-ups (defaults from the type or base_url). */
+  price_family: z.string().optional(),
+  timeout_ms: z.number().int().positive().optional(),
+  max_connections: z.number().int().positive().default(128),
+  simulate: simulateSchema.optional(),
+});
+export type ProviderConfig = z.infer<typeof providerSchema>;
+
+export const deploymentSchema = z.strictObject({
+  provider: z.string().min(1),
+  upstream_model: z.string().min(1).optional(),
+  price: priceSchema.optional(),
+});
+
+export const modelSchema = z
+  .strictObject({
+    provider: z.string().min(1).optional(),
+    upstream_model: z.string().min(1).optional(),
+    price: priceSchema.optional(),
+    deployments: z.array(deploymentSchema).min(1).optional(),
+    description: z.string().optional(),
+  })
+  .refine((model) => Boolean(model.provider) !== Boolean(model.deployments), {
+    message: 'a model needs exactly one of `provider` or `deployments`',
+  });
+export type ModelConfig = z.infer<typeof modelSchema>;
+
+export const retrySchema = z.strictObject({
+  max_retries: z.number().int().min(0).max(10).default(2),
+  base_delay_ms: z.number().int().min(0).default(200),
+  max_delay_ms: z.number().int().min(0).default(8_000),
+  /** Per-attempt timeout: to the whole answer for plain calls, to the first byte for streams. */
+  timeout_ms: z.number().int().positive().default(60_000),
+  /** Longest retry-after Frugal waits for before moving to the next deployment instead. */
+  max_retry_after_ms: z.number().int().min(0).default(10_000),
+});
+
+export const breakerSchema = z.strictObject({
+  failure_threshold: z.number().int().positive().default(5),
+  cooldown_ms: z.number().int().positive().default(30_000),
+});
+
+export const serverSchema = z.strictObject({
+  port: z.number().int().min(0).max(65535).default(8787),
+  host: z.string().default('127.0.0.1'),
+  body_limit_bytes: z.number().int().positive().default(4 * 1024 * 1024),
+  /** Allows `x-frugal-upstream-url`-style user-supplied upstream URLs; off by default (SSRF). */
+  allow_user_upstreams: z.boolean().default(false),
+});
+
+export const ledgerSchema = z.strictObject({
+  flush_interval_ms: z.number().int().positive().default(200),
+  max_batch: z.number().int().positive().default(500),
+});
+
+export const configSchema = z.strictObject({
+  server: serverSchema.prefault({}),
+  /** `required`: every request needs a gateway or virtual key; `optional`: only once keys exist. */
+  auth: z
+    .strictObject({
+      mode: z.enum(['optional', 'required']).default('optional'),
+      keys: z.array(z.string().min(8)).default([]),
+      admin_key: z.string().min(8).optional(),
+    })
+    .prefault({}),
+  /** `sqlite` (default, under data_dir), `memory`, or a `postgres://` URL for the ledger and jobs. */
+  store: z.union([z.enum(['sqlite', 'memory']), z.string().regex(/^postgres(ql)?:\/\//, 'sqlite, memory or a postgres:// URL')]).default('sqlite'),
+  redis: z.string().regex(/^rediss?:\/\//, 'a redis:// URL').optional(),
+  data_dir: z.string().optional(),
+  providers: z.record(z.string(), providerSchema).default({}),
+  models: z.record(z.string(), modelSchema).default({}),
+  /** Virtual models: task routing, quality routing and cascades (see docs/CONFIG.md). */
+  routes: z.record(z.string(), z.looseObject({})).default({}),
+  /** Requests for the key are served as the value (a route or model): `{ gpt-4o: auto }`. */
+  rewrite: z.record(z.string(), z.string()).default({}),
+  retry: retrySchema.prefault({}),
+  breaker: breakerSchema.prefault({}),
+  ledger: ledgerSchema.prefault({}),
+  cache: z.looseObject({}).default({}),
+  compression: z.looseObject({}).default({}),
+  budgets: z.array(z.looseObject({})).default([]),
+  batch: z.looseObject({}).default({}),
+  logging: z
+    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+    .prefault({}),
+});
+export type FrugalConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,75 @@
+import { mkdirSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { FrugalConfig } from '../config/schema.ts';
+import { PriceBook } from '../pricing/price-book.ts';
+import { createProvider } from '../providers/create-provider.ts';
+import type { ProviderAdapter } from '../providers/spec.ts';
+import { BreakerRegistry } from '../pipeline/call/circuit-breaker.ts';
+import { LedgerWriter } from '../ledger/ledger-writer.ts';
+import { openStores, type OpenedStores } from '../store/open-stores.ts';
+import type { ChatHandler, ModelEntry } from '../pipeline/types.ts';
+import { buildModels } from './build-models.ts';
+import { buildPipeline } from './build-pipeline.ts';
+import { createLogger } from '../logging/create-logger.ts';
+
+/** Everything a running Frugal holds: built once from config by the composition root. */
+export interface Gateway {
+  config: FrugalConfig;
+  configSource: string;
+  logger: Logger;
+  priceBook: PriceBook;
+  providers: Map<string, ProviderAdapter>;
+  models: Map<string, ModelEntry>;
+  stores: OpenedStores;
+  ledger: LedgerWriter;
+  breakers: BreakerRegistry;
+  pipeline: ChatHandler;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export interface BuildGatewayOptions {
+  config: FrugalConfig;
+  configSource?: string;
+  dataDir?: string;
+  logger?: Logger;
+}
+
+export async function buildGateway(options: BuildGatewayOptions): Promise<Gateway> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config.logging.level);
+  const dataDir = options.dataDir ?? config.data_dir ?? process.env.FRUGAL_DATA_DIR ?? './.frugal';
+  if (config.store === 'sqlite') mkdirSync(dataDir, { recursive: true });
+  const priceBook = new PriceBook();
+  const providers = new Map<string, ProviderAdapter>();
+  for (const [name, providerConfig] of Object.entries(config.providers)) providers.set(name, createProvider(name, providerConfig));
+  const models = buildModels(config, providers, priceBook);
+  for (const [name, model] of models) {
+    if (!model.price) logger.warn({ model: name }, 'no price known for this model: its cost will be recorded as 0; add a price in config');
+    if (model.simulated) logger.info({ model: name, simulated: true }, 'model served by the SIMULATED offline provider (no real model is called)');
+  }
+  const stores = await openStores({ dataDir, store: config.store, redisUrl: config.redis });
+  const ledger = new LedgerWriter(stores.ledger, { flushIntervalMs: config.ledger.flush_interval_ms, maxBatch: config.ledger.max_batch, logger });
+  const breakers = new BreakerRegistry({ failureThreshold: config.breaker.failure_threshold, cooldownMs: config.breaker.cooldown_ms });
+  const gateway: Gateway = {
+    config,
+    configSource: options.configSource ?? 'defaults',
+    logger,
+    priceBook,
+    providers,
+    models,
+    stores,
+    ledger,
+    breakers,
+    dataDir,
+    pipeline: undefined as unknown as ChatHandler,
+    async close() {
+      await ledger.close();
+      await Promise.all([...providers.values()].map((provider) => provider.close?.()));
+      await stores.close();
+      logger.flush?.();
+    },
+  };
+  gateway.pipeline = buildPipeline(gateway);
+  return gateway;
+}

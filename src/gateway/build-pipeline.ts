@@ -1,0 +1,26 @@
+import { compose } from '../pipeline/compose.ts';
+import { createAccountStage } from '../pipeline/account/account-stage.ts';
+import { createCallHandler } from '../pipeline/call/call-handler.ts';
+import type { ChatHandler, Stage } from '../pipeline/types.ts';
+import type { Gateway } from './build-gateway.ts';
+
+/**
+ * The one place the stage order lives:
+ *   account → budget → cache → compress → route → cascade → call (fallback, retry) → provider
+ * account is outermost so that every outcome — hit, cascade, failure, abort — is recorded once.
+ */
+export function buildPipeline(gateway: Omit<Gateway, 'pipeline'>): ChatHandler {
+  const { config } = gateway;
+  const stages: Stage[] = [createAccountStage({ ledger: gateway.ledger })];
+  const call = createCallHandler({
+    retry: {
+      maxRetries: config.retry.max_retries,
+      baseDelayMs: config.retry.base_delay_ms,
+      maxDelayMs: config.retry.max_delay_ms,
+      timeoutMs: config.retry.timeout_ms,
+      maxRetryAfterMs: config.retry.max_retry_after_ms,
+    },
+    breakers: gateway.breakers,
+  });
+  return compose(stages, call);
+}

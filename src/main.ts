@@ -1,0 +1,43 @@
+import type { Logger } from 'pino';
+import type { FrugalConfig } from './config/schema.ts';
+import { buildGateway, type Gateway } from './gateway/build-gateway.ts';
+import { listen, type RunningServer, type ServerExtensions } from './server/create-server.ts';
+import { registerExtensions } from './server/register-extensions.ts';
+
+export interface StartOptions {
+  config: FrugalConfig;
+  configSource?: string;
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  logger?: Logger;
+  extensions?: ServerExtensions;
+}
+
+export interface RunningFrugal {
+  gateway: Gateway;
+  server: RunningServer;
+  url: string;
+  /** Stops accepting requests, lets in-flight ones finish, flushes the ledger, closes stores. */
+  close(): Promise<void>;
+}
+
+/** The composition root: config → stores → providers → pipeline → server. */
+export async function startFrugal(options: StartOptions): Promise<RunningFrugal> {
+  const gateway = await buildGateway({ config: options.config, configSource: options.configSource, dataDir: options.dataDir, logger: options.logger });
+  const extensions = options.extensions ?? (await registerExtensions(gateway));
+  const server = await listen(gateway, options.port ?? options.config.server.port, options.host ?? options.config.server.host, extensions);
+  let closing: Promise<void> | undefined;
+  return {
+    gateway,
+    server,
+    url: server.url,
+    close() {
+      closing ??= (async () => {
+        await server.close();
+        await gateway.close();
+      })();
+      return closing;
+    },
+  };
+}

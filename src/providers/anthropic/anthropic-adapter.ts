@@ -1,0 +1,183 @@
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import type { ChatChunk, ChatRequest } from '../../protocol/openai/chat-schema.ts';
+import { chatRequestToAnthropic } from '../../protocol/anthropic/chat-request-to-anthropic.ts';
+import { anthropicResponseToChat } from '../../protocol/anthropic/anthropic-response-to-chat.ts';
+import { anthropicEventsToChatChunks } from '../../protocol/anthropic/anthropic-events-to-chat-chunks.ts';
+import { decodeSseStream } from '../../protocol/sse.ts';
+import { messagesResponseSchema } from '../../protocol/anthropic/messages-schema.ts';
+import type { AdapterChatResult, CallOptions, ProviderAdapter } from '../spec.ts';
+import { UpstreamError, parseRetryAfter } from '../upstream-error.ts';
+import { withTimeout, type TimedSignal } from '../timed-signal.ts';
+
+export interface AnthropicAdapterOptions {
+  name: string;
+  baseUrl: string;
+  apiKey: string | undefined;
+  headers?: Record<string, string>;
+  priceFamily?: string;
+  maxConnections?: number;
+  anthropicVersion?: string;
+  /** Adds prompt-cache breakpoints to outgoing bodies (the prompt-cache lever). */
+  planPromptCache?: (body: Record<string, unknown>) => Record<string, unknown>;
+}
+
+/**
+ * The native Anthropic Messages adapter. Requests arriving on /v1/messages are sent as the client
+ * wrote them (only the model id replaced), so Anthropic-only fields such as `cache_control` and
+ * `thinking` survive; OpenAI-shaped requests are translated. Answers come back in Frugal's internal
+ * OpenAI form, with the native body kept for /v1/messages.
+ */
+export class AnthropicAdapter implements ProviderAdapter {
+  readonly specVersion = 1 as const;
+  readonly name: string;
+  readonly type = 'anthropic';
+  readonly priceFamily: string | undefined;
+  readonly simulated = false;
+  readonly #pool: Pool;
+  readonly #basePath: string;
+  readonly #headers: Record<string, string>;
+  readonly #secrets: string[];
+  readonly #planPromptCache: AnthropicAdapterOptions['planPromptCache'];
+
+  constructor(options: AnthropicAdapterOptions) {
+    this.name = options.name;
+    this.priceFamily = options.priceFamily ?? 'anthropic';
+    const url = new URL(options.baseUrl);
+    this.#basePath = url.pathname.replace(/\/$/, '').replace(/\/v1$/, '');
+    this.#pool = new Pool(url.origin, { connections: options.maxConnections ?? 128, keepAliveTimeout: 30_000 });
+    this.#headers = {
+      'content-type': 'application/json',
+      'anthropic-version': options.anthropicVersion ?? '2023-06-01',
+      ...options.headers,
+    };
+    if (options.apiKey) this.#headers['x-api-key'] = options.apiKey;
+    this.#secrets = [options.apiKey].filter((value): value is string => typeof value === 'string' && value.length >= 8);
+    this.#planPromptCache = options.planPromptCache;
+  }
+
+
+  #body(request: ChatRequest, options: CallOptions, stream: boolean): Record<string, unknown> {
+    let body: Record<string, unknown>;
+    if (options.nativeAnthropic) {
+      body = { ...options.nativeAnthropic, model: request.model };
+    } else {
+      body = chatRequestToAnthropic(request, request.model).body as Record<string, unknown>;
+    }
+    body.stream = stream;
+    return this.#planPromptCache ? this.#planPromptCache(body) : body;
+  }
+
+  async chat(request: ChatRequest, options: CallOptions): Promise<AdapterChatResult> {
+    const timed = withTimeout(options.signal, options.timeoutMs);
+    try {
+      const response = await this.#send(this.#body(request, options, false), timed, options);
+      const text = await response.body.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new UpstreamError('protocol', `upstream ${this.name} sent a body that is not JSON`);
+      }
+      const parsed = messagesResponseSchema.safeParse(json);
+      if (!parsed.success) throw new UpstreamError('protocol', `upstream ${this.name} sent a malformed message`);
+      return { response: anthropicResponseToChat(parsed.data), native: { protocol: 'anthropic', body: json as Record<string, unknown> } };
+    } catch (error) {
+      throw this.#mapError(error, timed, options.signal);
+    } finally {
+      timed.clear();
+    }
+  }
+
+  async stream(request: ChatRequest, options: CallOptions): Promise<AsyncIterable<ChatChunk>> {
+    const timed = withTimeout(options.signal, options.timeoutMs);
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.#send(this.#body(request, options, true), timed, options);
+    } catch (error) {
+      timed.clear();
+      throw this.#mapError(error, timed, options.signal);
+    }
+    timed.clearTimer();
+    return this.#chunks(response, options.signal, timed);
+  }
+
+  async *#chunks(response: Dispatcher.ResponseData, signal: AbortSignal, timed: TimedSignal): AsyncGenerator<ChatChunk> {
+    const name = this.name;
+    async function* events() {
+      for await (const event of decodeSseStream(response.body)) {
+        let data: unknown;
+        try {
+          data = JSON.parse(event.data);
+        } catch {
+          throw new UpstreamError('protocol', `upstream ${name} sent a malformed stream event`);
+        }
+        const type = (data as { type?: string }).type;
+        if (type === 'error') {
+          const message = (data as { error?: { message?: string } }).error?.message ?? 'unknown';
+          throw new UpstreamError('protocol', `upstream ${name} reported an error mid-stream: ${message}`);
+        }
+        yield { event: event.event ?? type ?? 'message', data: data as Record<string, unknown> };
+        if (type === 'message_stop') return;
+      }
+      throw new UpstreamError('connection', `upstream ${name} closed the stream before message_stop`);
+    }
+    try {
+      yield* anthropicEventsToChatChunks(events());
+    } catch (error) {
+      throw this.#mapError(error, undefined, signal);
+    } finally {
+      timed.clear();
+      if (!response.body.destroyed) response.body.destroy();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.close();
+  }
+
+  async #send(body: Record<string, unknown>, timed: TimedSignal, options: CallOptions): Promise<Dispatcher.ResponseData> {
+    const response = await this.#pool.request({
+      path: `${this.#basePath}/v1/messages`,
+      method: 'POST',
+      headers: body.stream ? { ...this.#headers, accept: 'text/event-stream' } : this.#headers,
+      body: JSON.stringify(body),
+      signal: timed.signal,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
+    if (response.statusCode < 300) return response;
+    let text = '';
+    try {
+      text = (await response.body.text()).slice(0, 2_000);
+    } catch {
+      // Only used for the message.
+    }
+    let detail = text;
+    try {
+      detail = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text;
+    } catch {
+      // Not JSON.
+    }
+    throw new UpstreamError('http', `upstream ${this.name} answered ${response.statusCode}: ${this.#redact(detail).slice(0, 300)}`, {
+      status: response.statusCode,
+      retryAfterMs: parseRetryAfter(response.headers as Record<string, string | string[] | undefined>),
+      body: this.#redact(text),
+    });
+  }
+
+  #mapError(error: unknown, timed: TimedSignal | undefined, clientSignal: AbortSignal): UpstreamError {
+    if (error instanceof UpstreamError) return error;
+    if (clientSignal.aborted) return new UpstreamError('aborted', 'the client went away', { cause: error });
+    if (timed?.timedOut() || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
+      return new UpstreamError('timeout', `upstream ${this.name} timed out`);
+    }
+    const code = (error as { code?: string }).code ?? 'unknown';
+    return new UpstreamError('connection', `connection to upstream ${this.name} failed (${code})`, { cause: error });
+  }
+
+  #redact(text: string): string {
+    let result = text;
+    for (const secret of this.#secrets) result = result.split(secret).join('[redacted]');
+    return result;
+  }
+}

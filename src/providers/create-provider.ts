@@ -1,0 +1,38 @@
+import type { ProviderConfig } from '../config/schema.ts';
+import { AnthropicAdapter } from './anthropic/anthropic-adapter.ts';
+import { OpenAICompatibleAdapter } from './openai-compatible/openai-compatible-adapter.ts';
+import { SimulatedAdapter } from './simulated/simulated-adapter.ts';
+import type { ProviderAdapter } from './spec.ts';
+
+/** Builds the adapter for one configured provider. The only place that looks at a provider's type. */
+export function createProvider(name: string, config: ProviderConfig): ProviderAdapter {
+  switch (config.type) {
+    case 'openai':
+    case 'openai-compatible':
+      return new OpenAICompatibleAdapter({
+        name,
+        type: config.type,
+        baseUrl: config.base_url ?? 'https://api.openai.com/v1',
+        apiKey: config.api_key,
+        headers: config.headers,
+        priceFamily: config.price_family,
+        maxConnections: config.max_connections,
+      });
+    case 'anthropic':
+      return new AnthropicAdapter({
+        name,
+        baseUrl: config.base_url ?? 'https://api.anthropic.com',
+        apiKey: config.api_key,
+        headers: config.headers,
+        priceFamily: config.price_family ?? 'anthropic',
+        maxConnections: config.max_connections,
+      });
+    case 'simulated':
+      return new SimulatedAdapter({
+        name,
+        latencyMs: config.simulate?.latency_ms ?? 0,
+        chunkDelayMs: config.simulate?.chunk_delay_ms ?? 0,
+        failureRate: config.simulate?.failure_rate ?? 0,
+      });
+  }
+}

@@ -1,0 +1,201 @@
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import {
+  chatResponseSchema,
+  embeddingResponseSchema,
+  type ChatChunk,
+  type ChatRequest,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
+} from '../../protocol/openai/chat-schema.ts';
+import { decodeSseStream } from '../../protocol/sse.ts';
+import type { AdapterChatResult, CallOptions, ProviderAdapter } from '../spec.ts';
+import { UpstreamError, parseRetryAfter } from '../upstream-error.ts';
+import { withTimeout, type TimedSignal } from '../timed-signal.ts';
+
+export interface OpenAICompatibleOptions {
+  name: string;
+  type: 'openai' | 'openai-compatible';
+  baseUrl: string;
+  apiKey: string | undefined;
+  headers?: Record<string, string>;
+  priceFamily?: string;
+  maxConnections?: number;
+}
+
+/**
+ * The shared adapter for every OpenAI-compatible upstream (OpenAI, DeepSeek, Qwen/DashScope,
+ * Together, Groq, OpenRouter, vLLM, Ollama, llama.cpp server, aggregators). One undici Pool per
+ * provider keeps connections alive: connection reuse is most of a proxy's speed.
+ */
+export class OpenAICompatibleAdapter implements ProviderAdapter {
+  readonly specVersion = 1 as const;
+  readonly name: string;
+  readonly type: string;
+  readonly priceFamily: string | undefined;
+  readonly simulated = false;
+  readonly #pool: Pool;
+  readonly #basePath: string;
+  readonly #headers: Record<string, string>;
+  readonly #secrets: string[];
+
+  constructor(options: OpenAICompatibleOptions) {
+    this.name = options.name;
+    this.type = options.type;
+    this.priceFamily = options.priceFamily ?? (options.type === 'openai' ? 'openai' : undefined);
+    const url = new URL(options.baseUrl);
+    this.#basePath = url.pathname.replace(/\/$/, '');
+    this.#pool = new Pool(url.origin, {
+      connections: options.maxConnections ?? 128,
+      keepAliveTimeout: 30_000,
+      pipelining: 1,
+    });
+    this.#headers = { 'content-type': 'application/json', ...options.headers };
+    if (options.apiKey) this.#headers.authorization = `Bearer ${options.apiKey}`;
+    this.#secrets = [options.apiKey, ...Object.values(options.headers ?? {})].filter(
+      (value): value is string => typeof value === 'string' && value.length >= 8,
+    );
+  }
+
+  async chat(request: ChatRequest, options: CallOptions): Promise<AdapterChatResult> {
+    const body = await this.#post('/chat/completions', request, options, false);
+    const parsed = chatResponseSchema.safeParse(body);
+    if (!parsed.success) throw new UpstreamError('protocol', `upstream ${this.name} sent a malformed chat completion`);
+    return { response: parsed.data };
+  }
+
+  async stream(request: ChatRequest, options: CallOptions): Promise<AsyncIterable<ChatChunk>> {
+    // Always ask for usage on streams so a streamed request costs exactly what it costs unstreamed.
+    const streamed = { ...request, stream: true, stream_options: { ...request.stream_options, include_usage: true } };
+    const timed = withTimeout(options.signal, options.timeoutMs);
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.#pool.request({
+        path: `${this.#basePath}/chat/completions`,
+        method: 'POST',
+        headers: { ...this.#headers, accept: 'text/event-stream' },
+        body: JSON.stringify(streamed),
+        signal: timed.signal,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      });
+    } catch (error) {
+      timed.clear();
+      throw this.#mapError(error, timed, options.signal);
+    }
+    if (response.statusCode >= 300) {
+      timed.clear();
+      throw await this.#httpError(response);
+    }
+    // First byte arrived: from now on the per-chunk body timeout guards the stream, not the attempt timer.
+    timed.clearTimer();
+    return this.#chunks(response, options.signal, timed);
+  }
+
+  async *#chunks(response: Dispatcher.ResponseData, signal: AbortSignal, timed: TimedSignal): AsyncGenerator<ChatChunk> {
+    try {
+      for await (const event of decodeSseStream(response.body)) {
+        if (event.data === '[DONE]') return;
+        let chunk: unknown;
+        try {
+          chunk = JSON.parse(event.data);
+        } catch {
+          throw new UpstreamError('protocol', `upstream ${this.name} sent a malformed stream event`);
+        }
+        if (isErrorEvent(chunk)) {
+          throw new UpstreamError('protocol', `upstream ${this.name} reported an error mid-stream: ${this.#redact(chunk.error.message ?? 'unknown')}`);
+        }
+        if (!isChunk(chunk)) throw new UpstreamError('protocol', `upstream ${this.name} sent a malformed stream chunk`);
+        yield chunk;
+      }
+      throw new UpstreamError('connection', `upstream ${this.name} closed the stream before [DONE]`);
+    } catch (error) {
+      if (error instanceof UpstreamError) throw error;
+      throw this.#mapError(error, undefined, signal);
+    } finally {
+      timed.clear();
+      if (!response.body.destroyed) response.body.destroy();
+    }
+  }
+
+  async embed(request: EmbeddingRequest, options: CallOptions): Promise<EmbeddingResponse> {
+    const body = await this.#post('/embeddings', request, options, false);
+    const parsed = embeddingResponseSchema.safeParse(body);
+    if (!parsed.success) throw new UpstreamError('protocol', `upstream ${this.name} sent a malformed embeddings answer`);
+    return parsed.data;
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.close();
+  }
+
+  async #post(path: string, payload: unknown, options: CallOptions, _stream: boolean): Promise<unknown> {
+    const timed = withTimeout(options.signal, options.timeoutMs);
+    try {
+      const response = await this.#pool.request({
+        path: `${this.#basePath}${path}`,
+        method: 'POST',
+        headers: this.#headers,
+        body: JSON.stringify(payload),
+        signal: timed.signal,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      });
+      if (response.statusCode >= 300) throw await this.#httpError(response);
+      const text = await response.body.text();
+      try {
+        return JSON.parse(text);
+      } catch {
+        throw new UpstreamError('protocol', `upstream ${this.name} sent a body that is not JSON`);
+      }
+    } catch (error) {
+      throw this.#mapError(error, timed, options.signal);
+    } finally {
+      timed.clear();
+    }
+  }
+
+  async #httpError(response: Dispatcher.ResponseData): Promise<UpstreamError> {
+    let text = '';
+    try {
+      text = (await response.body.text()).slice(0, 2_000);
+    } catch {
+      // The body is only used for the message.
+    }
+    let detail = text;
+    try {
+      const parsed = JSON.parse(text) as { error?: { message?: string } | string; message?: string };
+      detail = typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? parsed.message ?? text);
+    } catch {
+      // Not JSON: keep the text.
+    }
+    return new UpstreamError('http', `upstream ${this.name} answered ${response.statusCode}: ${this.#redact(detail).slice(0, 300)}`, {
+      status: response.statusCode,
+      retryAfterMs: parseRetryAfter(response.headers as Record<string, string | string[] | undefined>),
+      body: this.#redact(text),
+    });
+  }
+
+  #mapError(error: unknown, timed: TimedSignal | undefined, clientSignal: AbortSignal): UpstreamError {
+    if (error instanceof UpstreamError) return error;
+    if (clientSignal.aborted) return new UpstreamError('aborted', 'the client went away', { cause: error });
+    if (timed?.timedOut() || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
+      return new UpstreamError('timeout', `upstream ${this.name} timed out`);
+    }
+    const code = (error as { code?: string }).code ?? 'unknown';
+    return new UpstreamError('connection', `connection to upstream ${this.name} failed (${code})`, { cause: error });
+  }
+
+  #redact(text: string): string {
+    let result = text;
+    for (const secret of this.#secrets) result = result.split(secret).join('[redacted]');
+    return result;
+  }
+}
+
+function isChunk(value: unknown): value is ChatChunk {
+  return typeof value === 'object' && value !== null && Array.isArray((value as { choices?: unknown }).choices);
+}
+
+function isErrorEvent(value: unknown): value is { error: { message?: string } } {
+  return typeof value === 'object' && value !== null && typeof (value as { error?: unknown }).error === 'object';
+}

@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  messageText,
+  type ChatChunk,
+  type ChatRequest,
+  type ChatResponse,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
+} from '../../protocol/openai/chat-schema.ts';
+import { countChatTokens, countTextTokens } from '../../tokens/count-tokens.ts';
+import type { AdapterChatResult, CallOptions, ProviderAdapter } from '../spec.ts';
+import { UpstreamError } from '../upstream-error.ts';
+import { exampleForSchema } from './example-for-schema.ts';
+
+export interface SimulatedOptions {
+  name: string;
+  latencyMs: number | Record<string, number>;
+  chunkDelayMs: number;
+  failureRate: number;
+  /** Injected randomness for failure injection (tests). */
+  random?: () => number;
+}
+
+/**
+ * The offline upstream shipped in the product so that `npm start` works with no keys. Answers are
+ * deterministic (a function of model and prompt), token usage is counted with a real tokenizer, and
+ * latency is per model. Every answer says it is simulated; Frugal also labels it in headers, logs
+ * and /v1/models. Never use its text to judge quality.
+ */
+export class SimulatedAdapter implements ProviderAdapter {
+  readonly specVersion = 1 as const;
+  readonly name: string;
+  readonly type = 'simulated';
+  readonly priceFamily = undefined;
+  readonly simulated = true;
+  readonly #options: SimulatedOptions;
+  readonly #random: () => number;
+
+  constructor(options: SimulatedOptions) {
+    this.name = options.name;
+    this.#options = options;
+    this.#random = options.random ?? Math.random;
+  }
+
+  async chat(request: ChatRequest, options: CallOptions): Promise<AdapterChatResult> {
+    await this.#beforeAnswer(request.model, options.signal);
+    return { response: this.#answer(request) };
+  }
+
+  async stream(request: ChatRequest, options: CallOptions): Promise<AsyncIterable<ChatChunk>> {
+    await this.#beforeAnswer(request.model, options.signal);
+    const response = this.#answer(request);
+    return this.#chunks(response, options.signal);
+  }
+
+  async embed(request: EmbeddingRequest, options: CallOptions): Promise<EmbeddingResponse> {
+    await this.#beforeAnswer(request.model, options.signal);
+    const inputs = Array.isArray(request.input) ? request.input : [request.input];
+    const dimensions = request.dimensions ?? 64;
+    let tokens = 0;
+    const data = inputs.map((input, index) => {
+      const text = typeof input === 'string' ? input : JSON.stringify(input);
+      tokens += typeof input === 'string' ? countTextTokens(text) : Array.isArray(input) ? input.length : 1;
+      return { object: 'embedding', index, embedding: pseudoVector(text, dimensions) };
+    });
+    return { object: 'list', data, model: request.model, usage: { prompt_tokens: tokens, total_tokens: tokens } };
+  }
+
+  async #beforeAnswer(model: string, signal: AbortSignal): Promise<void> {
+    const latency = typeof this.#options.latencyMs === 'number'
+      ? this.#options.latencyMs
+      : (this.#options.latencyMs[model] ?? this.#options.latencyMs.default ?? 0);
+    if (latency > 0) {
+      try {
+        await sleep(latency, undefined, { signal });
+      } catch {
+        throw new UpstreamError('aborted', 'the client went away');
+      }
+    }
+    if (this.#options.failureRate > 0 && this.#random() < this.#options.failureRate) {
+      throw new UpstreamError('http', `upstream ${this.name} answered 503: simulated failure`, { status: 503 });
+    }
+  }
+
+  #answer(request: ChatRequest): ChatResponse {
+    const last = [...request.messages].reverse().find((message) => message.role === 'user');
+    const question = messageText(last?.content ?? '').trim();
+    const digest = createHash('sha256').update(request.model).update('\u0000').update(question).digest('hex');
+    const choices = Array.from({ length: request.n ?? 1 }, (_unused, index) => {
+      const toolChoice = request.tool_choice;
+      const forcedTool =
+        request.tools && request.tools.length > 0 && toolChoice !== 'none' && toolChoice !== 'auto' && toolChoice !== undefined
+          ? (typeof toolChoice === 'object' && toolChoice && 'function' in toolChoice
+              ? request.tools.find((tool) => tool.function.name === (toolChoice as { function: { name: string } }).function.name)
+              : request.tools[0])
+          : undefined;
+      if (forcedTool) {
+        const args = JSON.stringify(exampleForSchema(forcedTool.function.parameters ?? { type: 'object' }));
+        return {
+          index,
+          message: {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: `call_${digest.slice(0, 12)}${index}`, type: 'function' as const, function: { name: forcedTool.function.name, arguments: args } }],
+          },
+          finish_reason: 'tool_calls',
+        };
+      }
+      return { index, message: { role: 'assistant', content: this.#text(request, question, digest) }, finish_reason: 'stop' };
+    });
+    const promptTokens = countChatTokens(request);
+    let completionTokens = 0;
+    for (const choice of choices) {
+      completionTokens += countTextTokens(choice.message.content ?? JSON.stringify(choice.message.tool_calls ?? ''));
+    }
+    const limit = request.max_completion_tokens ?? request.max_tokens;
+    if (limit && completionTokens > limit) completionTokens = limit;
+    return {
+      id: `chatcmpl-sim-${digest.slice(0, 24)}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: request.model,
+      choices,
+      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+      system_fingerprint: 'frugal-simulated',
+    };
+  }
+
+  #text(request: ChatRequest, question: string, digest: string): string {
+    const format = request.response_format;
+    if (format?.type === 'json_schema') {
+      return JSON.stringify(exampleForSchema((format as { json_schema: { schema?: Record<string, unknown> } }).json_schema.schema ?? { type: 'object' }));
+    }
+    if (format?.type === 'json_object') return JSON.stringify({ simulated: true, model: request.model, answer: digest.slice(0, 8) });
+    const topic = question.length > 120 ? `${question.slice(0, 117)}...` : question;
+    return `[simulated ${request.model}] This is a deterministic simulated answer (no real model was called) to: "${topic}". Reference ${digest.slice(0, 8)}.`;
+  }
+
+  async *#chunks(response: ChatResponse, signal: AbortSignal): AsyncGenerator<ChatChunk> {
+    const base = { id: response.id, object: 'chat.completion.chunk', created: response.created, model: response.model };
+    for (const choice of response.choices) {
+      yield { ...base, choices: [{ index: choice.index, delta: { role: 'assistant', content: '' }, finish_reason: null }] };
+      if (choice.message.tool_calls) {
+        yield {
+          ...base,
+          choices: [{ index: choice.index, delta: { tool_calls: choice.message.tool_calls.map((call, index) => ({ index, ...call })) }, finish_reason: null }],
+        };
+      } else {
+        const words = (choice.message.content ?? '').split(/(?<= )/);
+        for (const word of words) {
+          if (signal.aborted) throw new UpstreamError('aborted', 'the client went away');
+          if (this.#options.chunkDelayMs > 0) await sleep(this.#options.chunkDelayMs);
+          yield { ...base, choices: [{ index: choice.index, delta: { content: word }, finish_reason: null }] };
+        }
+      }
+      yield { ...base, choices: [{ index: choice.index, delta: {}, finish_reason: choice.finish_reason }] };
+    }
+    yield { ...base, choices: [], usage: response.usage };
+  }
+}
+
+function pseudoVector(text: string, dimensions: number): number[] {
+  const vector: number[] = [];
+  let seed = createHash('sha256').update(text).digest();
+  while (vector.length < dimensions) {
+    for (let offset = 0; offset + 4 <= seed.length && vector.length < dimensions; offset += 4) {
+      vector.push(seed.readInt32LE(offset) / 2 ** 31);
+    }
+    seed = createHash('sha256').update(seed).digest();
+  }
+  const norm = Math.hypot(...vector) || 1;
+  return vector.map((value) => value / norm);
+}

@@ -1,0 +1,25 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Gateway } from '../gateway/build-gateway.ts';
+import { errors } from '../errors/codes.ts';
+import { presentedKey } from './auth.ts';
+
+/**
+ * Guards /admin/* and the dashboard. With an admin key set (config `auth.admin_key` or
+ * FRUGAL_ADMIN_KEY) it must be presented; without one, admin is open only to loopback clients.
+ */
+export function requireAdmin(gateway: Gateway, headers: IncomingHttpHeaders, remoteAddress?: string): void {
+  const adminKey = gateway.config.auth.admin_key ?? process.env.FRUGAL_ADMIN_KEY;
+  if (!adminKey) {
+    if (remoteAddress && !isLoopback(remoteAddress)) throw errors.forbidden('Admin API is only open to localhost until an admin key is set (FRUGAL_ADMIN_KEY)');
+    return;
+  }
+  const key = presentedKey(headers);
+  if (!key) throw errors.missingKey();
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  if (!timingSafeEqual(digest(key), digest(adminKey))) throw errors.invalidKey();
+}
+
+function isLoopback(address: string): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || address.startsWith('127.');
+}

@@ -1,0 +1,101 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Gateway } from '../gateway/build-gateway.ts';
+import { errors } from '../errors/codes.ts';
+import { Router, type RouteHandler } from './router.ts';
+import { Authenticator, type VirtualKeyResolver } from './auth.ts';
+import { sendError, sendJson } from './http-exchange.ts';
+import { chatCompletionsHandler } from './handlers/chat-completions.ts';
+import { messagesHandler } from './handlers/messages.ts';
+import { embeddingsHandler } from './handlers/embeddings.ts';
+import { modelsHandler } from './handlers/models.ts';
+import { adminRequestHandler } from './handlers/admin-requests.ts';
+
+export interface ServerExtensions {
+  virtualKeys?: VirtualKeyResolver;
+  /** Adds more routes (batches, admin, metrics, dashboard) to the router. */
+  register?: (router: Router, gateway: Gateway, authenticator: Authenticator) => void;
+}
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  port: number;
+  authenticator: Authenticator;
+  close(): Promise<void>;
+}
+
+/** The HTTP edge on plain node:http: the hot path is a map lookup and a JSON parse. */
+export function createFrugalServer(gateway: Gateway, extensions: ServerExtensions = {}): { server: Server; authenticator: Authenticator; router: Router } {
+  const authenticator = new Authenticator({
+    mode: gateway.config.auth.mode,
+    gatewayKeys: gateway.config.auth.keys,
+    virtualKeys: extensions.virtualKeys,
+  });
+  const router = new Router()
+    .on('POST', '/v1/chat/completions', chatCompletionsHandler(gateway, authenticator))
+    .on('POST', '/chat/completions', chatCompletionsHandler(gateway, authenticator))
+    .on('POST', '/v1/messages', messagesHandler(gateway, authenticator))
+    .on('POST', '/v1/embeddings', embeddingsHandler(gateway, authenticator))
+    .on('GET', '/v1/models', modelsHandler(gateway, authenticator))
+    .on('GET', '/health', health(gateway))
+    .on('GET', '/admin/requests/:id', adminRequestHandler(gateway));
+  extensions.register?.(router, gateway, authenticator);
+  const server = createServer({ maxHeaderSize: 32 * 1024, keepAliveTimeout: 65_000, requestTimeout: 0 }, (request, response) => {
+    const url = new URL(request.url ?? '/', 'http://frugal.local');
+    const match = router.match(request.method ?? 'GET', url.pathname);
+    const protocol = url.pathname === '/v1/messages' ? 'anthropic' : 'openai';
+    if (!match.handler) {
+      request.resume();
+      sendError(response, match.pathExists ? errors.methodNotAllowed(request.method ?? '', url.pathname) : errors.routeNotFound(request.method ?? '', url.pathname), protocol);
+      return;
+    }
+    const handler: RouteHandler = match.handler;
+    Promise.resolve(handler({ request, response, params: match.params, url })).catch((error: unknown) => {
+      gateway.logger.error({ err: error }, 'unhandled error in a route');
+      sendError(response, error, protocol);
+    });
+  });
+  server.on('clientError', (error, socket) => {
+    if (!socket.writable) return;
+    const tooLarge = (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW';
+    const body = JSON.stringify(tooLarge ? errors.headersTooLarge().toOpenAI() : { error: { message: 'Bad request', type: 'invalid_request_error', code: 'bad_request', param: null } });
+    socket.end(`HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
+  return { server, authenticator, router };
+}
+
+function health(gateway: Gateway): RouteHandler {
+  return function healthCheck({ response }) {
+    const simulated = [...gateway.models.values()].filter((model) => model.simulated).map((model) => model.name);
+    sendJson(response, 200, {
+      status: 'ok',
+      models: gateway.models.size,
+      simulated_models: simulated,
+      breakers: gateway.breakers.states().filter((breaker) => breaker.state !== 'closed'),
+      ledger_pending: gateway.ledger.pending,
+    });
+  };
+}
+
+export async function listen(gateway: Gateway, port: number, host: string, extensions: ServerExtensions = {}): Promise<RunningServer> {
+  const { server, authenticator } = createFrugalServer(gateway, extensions);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const displayHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  return {
+    server,
+    port: address.port,
+    url: `http://${displayHost}:${address.port}`,
+    authenticator,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 5_000).unref();
+      }),
+  };
+}

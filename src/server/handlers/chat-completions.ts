@@ -1,0 +1,88 @@
+import type { ServerResponse } from 'node:http';
+import { chatRequestSchema, type ChatChunk } from '../../protocol/openai/chat-schema.ts';
+import type { Gateway } from '../../gateway/build-gateway.ts';
+import { FrugalError } from '../../errors/frugal-error.ts';
+import type { RouteInput } from '../router.ts';
+import type { Authenticator } from '../auth.ts';
+import { readJson, sendError, sendJson, writeWithBackpressure } from '../http-exchange.ts';
+import { createRequestContext, newRequestId } from '../request-context.ts';
+import { resolveModel } from '../resolve-model.ts';
+import { schemaError } from '../zod-error.ts';
+import { clientAbortSignal } from '../client-abort.ts';
+
+/** POST /v1/chat/completions — OpenAI's Chat Completions, streamed or not. */
+export function chatCompletionsHandler(gateway: Gateway, authenticator: Authenticator) {
+  return async function chatCompletions({ request, response }: RouteInput): Promise<void> {
+    const requestId = newRequestId();
+    const baseHeaders = { 'x-frugal-request-id': requestId };
+    try {
+      const principal = await authenticator.authenticate(request.headers);
+      const body = await readJson(request, gateway.config.server.body_limit_bytes);
+      const parsed = chatRequestSchema.safeParse(body);
+      if (!parsed.success) throw schemaError(parsed.error);
+      const chatRequest = parsed.data;
+      const stream = chatRequest.stream === true;
+      const context = createRequestContext({
+        requestId,
+        principal,
+        headers: request.headers,
+        requestedModel: chatRequest.model,
+        protocol: 'openai',
+        endpoint: 'chat',
+        stream,
+        clientWantsUsage: chatRequest.stream_options?.include_usage === true,
+        signal: clientAbortSignal(request, response),
+        metadata: chatRequest.metadata,
+        user: chatRequest.user,
+      });
+      resolveModel(gateway, context, principal);
+      const outcome = await gateway.pipeline(chatRequest, context);
+      if (outcome.kind === 'response') {
+        sendJson(response, 200, outcome.response, context.headers);
+        return;
+      }
+      await writeOpenAIStream(response, outcome.stream, context.headers, context.clientWantsUsage);
+    } catch (error) {
+      if (error instanceof FrugalError || !response.headersSent) {
+        sendError(response, error, 'openai', baseHeaders);
+        if (!(error instanceof FrugalError)) gateway.logger.error({ err: error, requestId }, 'request failed');
+        return;
+      }
+      gateway.logger.error({ err: error, requestId }, 'request failed');
+      response.destroy();
+    }
+  };
+}
+
+/** Writes chunks as SSE; the usage chunk is dropped unless the client asked for it. */
+export async function writeOpenAIStream(
+  response: ServerResponse,
+  stream: AsyncIterable<ChatChunk>,
+  headers: Record<string, string>,
+  clientWantsUsage: boolean,
+): Promise<void> {
+  response.writeHead(200, {
+    ...headers,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
+  try {
+    for await (const chunk of stream) {
+      if (response.destroyed) break;
+      if (chunk.usage && chunk.choices.length === 0 && !clientWantsUsage) continue;
+      if (!clientWantsUsage && chunk.usage) {
+        const { usage: _usage, ...rest } = chunk;
+        await writeWithBackpressure(response, `data: ${JSON.stringify(rest)}\n\n`);
+        continue;
+      }
+      await writeWithBackpressure(response, `data: ${JSON.stringify(chunk)}\n\n`);
+    }
+    if (!response.destroyed) response.end('data: [DONE]\n\n');
+  } catch (error) {
+    if (response.destroyed) return;
+    const frugalError = error instanceof FrugalError ? error : new FrugalError('upstream_stream_failed', 502, 'upstream_error', 'The stream failed');
+    // Headers are gone: the client gets a well-formed error event, then the stream ends.
+    response.end(`data: ${JSON.stringify(frugalError.toOpenAI())}\n\n`);
+  }
+}

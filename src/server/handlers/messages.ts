@@ -1,0 +1,93 @@
+import { messagesRequestSchema } from '../../protocol/anthropic/messages-schema.ts';
+import { anthropicRequestToChat } from '../../protocol/anthropic/anthropic-request-to-chat.ts';
+import { chatResponseToAnthropic } from '../../protocol/anthropic/chat-response-to-anthropic.ts';
+import { chatChunksToAnthropicEvents } from '../../protocol/anthropic/chat-chunks-to-anthropic-events.ts';
+import { anthropicStreamError, encodeAnthropicSse } from '../../protocol/anthropic/encode-anthropic-sse.ts';
+import type { Gateway } from '../../gateway/build-gateway.ts';
+import type { ChatRequest } from '../../protocol/openai/chat-schema.ts';
+import { FrugalError } from '../../errors/frugal-error.ts';
+import type { RouteInput } from '../router.ts';
+import type { Authenticator } from '../auth.ts';
+import { readJson, sendError, sendJson, writeWithBackpressure } from '../http-exchange.ts';
+import { createRequestContext, newRequestId } from '../request-context.ts';
+import { resolveModel } from '../resolve-model.ts';
+import { schemaError } from '../zod-error.ts';
+import { clientAbortSignal } from '../client-abort.ts';
+
+/**
+ * POST /v1/messages — the Anthropic Messages API. The body is translated into the internal OpenAI
+ * form for the pipeline; an Anthropic upstream receives the client's own body (native pass-through),
+ * an OpenAI-shaped upstream the translation. Answers and errors go back in Anthropic's shapes.
+ */
+export function messagesHandler(gateway: Gateway, authenticator: Authenticator) {
+  return async function messages({ request, response }: RouteInput): Promise<void> {
+    const requestId = newRequestId();
+    try {
+      const principal = await authenticator.authenticate(request.headers);
+      const body = await readJson(request, gateway.config.server.body_limit_bytes);
+      const parsed = messagesRequestSchema.safeParse(body);
+      if (!parsed.success) throw schemaError(parsed.error);
+      const chatRequest = withoutAnthropicOnlyFields(anthropicRequestToChat(parsed.data));
+      const stream = parsed.data.stream === true;
+      const context = createRequestContext({
+        requestId,
+        principal,
+        headers: request.headers,
+        requestedModel: parsed.data.model,
+        protocol: 'anthropic',
+        endpoint: 'messages',
+        stream,
+        clientWantsUsage: true,
+        signal: clientAbortSignal(request, response),
+        user: chatRequest.user,
+      });
+      context.nativeAnthropic = parsed.data as Record<string, unknown>;
+      resolveModel(gateway, context, principal);
+      const outcome = await gateway.pipeline(chatRequest, context);
+      if (outcome.kind === 'response') {
+        const native = context.extras.nativeResponse as { protocol: string; body: Record<string, unknown> } | undefined;
+        const message = native?.protocol === 'anthropic' && context.nativeAnthropic
+          ? { ...native.body, model: parsed.data.model }
+          : chatResponseToAnthropic(outcome.response, parsed.data.model);
+        sendJson(response, 200, message, context.headers);
+        return;
+      }
+      response.writeHead(200, { ...context.headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+      try {
+        for await (const event of chatChunksToAnthropicEvents(outcome.stream, parsed.data.model)) {
+          if (response.destroyed) break;
+          await writeWithBackpressure(response, encodeAnthropicSse(event));
+        }
+        if (!response.destroyed) response.end();
+      } catch (error) {
+        if (response.destroyed) return;
+        const message = error instanceof FrugalError ? error.message : 'The stream failed';
+        response.end(encodeAnthropicSse(anthropicStreamError('api_error', message)));
+      }
+    } catch (error) {
+      if (!response.headersSent) {
+        sendError(response, error, 'anthropic', { 'x-frugal-request-id': requestId });
+        if (!(error instanceof FrugalError)) gateway.logger.error({ err: error, requestId }, 'request failed');
+        return;
+      }
+      response.destroy();
+    }
+  };
+}
+
+/**
+ * The translation keeps `cache_control` on parts and `top_k` for Anthropic upstreams, but those get
+ * the client's native body anyway; strict OpenAI-shaped upstreams would reject the fields.
+ */
+function withoutAnthropicOnlyFields(request: ChatRequest): ChatRequest {
+  const { top_k: _topK, ...rest } = request as ChatRequest & { top_k?: unknown };
+  rest.messages = rest.messages.map((message) => {
+    if (!Array.isArray(message.content)) return message;
+    return { ...message, content: message.content.map((part) => {
+      if (!('cache_control' in part)) return part;
+      const { cache_control: _cacheControl, ...clean } = part as typeof part & { cache_control?: unknown };
+      return clean as typeof part;
+    }) };
+  });
+  return rest as ChatRequest;
+}

@@ -1,0 +1,75 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errors } from '../errors/codes.ts';
+import { FrugalError } from '../errors/frugal-error.ts';
+
+/** Reads a request body up to `limit` bytes; a longer body is refused with 413 without buffering it. */
+export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    request.resume();
+    throw errors.bodyTooLarge(limit);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      request.resume();
+      throw errors.bodyTooLarge(limit);
+    }
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+export async function readJson(request: IncomingMessage, limit: number): Promise<unknown> {
+  const contentType = request.headers['content-type'];
+  if (contentType && !/json|text\/plain/i.test(contentType)) throw errors.unsupportedMediaType();
+  const body = await readBody(request, limit);
+  if (body.length === 0) throw errors.invalidJson('the body is empty');
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw errors.invalidJson((error as Error).message);
+  }
+}
+
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(body);
+  response.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(payload),
+  });
+  response.end(payload);
+}
+
+/** Sends an error in the OpenAI envelope, or Anthropic's on /v1/messages. */
+export function sendError(
+  response: ServerResponse,
+  error: unknown,
+  protocol: 'openai' | 'anthropic',
+  headers: Record<string, string> = {},
+): void {
+  const frugalError = error instanceof FrugalError ? error : errors.internal(error);
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  const body = protocol === 'anthropic' ? frugalError.toAnthropic() : frugalError.toOpenAI();
+  sendJson(response, frugalError.status, body, { ...headers, ...frugalError.headers });
+}
+
+/** Writes to a response, waiting for 'drain' when the client reads slower than we produce. */
+export function writeWithBackpressure(response: ServerResponse, data: string): Promise<void> | undefined {
+  if (response.write(data)) return undefined;
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
+}

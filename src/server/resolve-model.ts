@@ -1,0 +1,36 @@
+import { errors } from '../errors/codes.ts';
+import type { Gateway } from '../gateway/build-gateway.ts';
+import type { RequestContext } from '../pipeline/types.ts';
+import type { Principal } from './auth.ts';
+
+/**
+ * Resolves the model a client named: `rewrite` first (so apps need no code change), then a
+ * configured model (target and baseline are that model), then a route (the route stage picks the
+ * target). Anything else is a 404 listing what exists.
+ */
+export function resolveModel(gateway: Gateway, context: RequestContext, principal: Principal): void {
+  const requested = context.requestedModel;
+  const name = gateway.config.rewrite[requested] ?? requested;
+  if (principal.allowedModels && !principal.allowedModels.includes(requested) && !principal.allowedModels.includes(name)) {
+    throw errors.forbidden(`This key may not use the model '${requested}'. Allowed: ${principal.allowedModels.join(', ')}`);
+  }
+  if (name !== requested) context.trace.push({ stage: 'edge', detail: `rewrote ${requested} → ${name}` });
+  const model = gateway.models.get(name);
+  if (model) {
+    context.target = model;
+    const requestedModel = gateway.models.get(requested);
+    context.baseline = requestedModel ?? model;
+    return;
+  }
+  if (name in gateway.config.routes) {
+    context.route = name;
+    const requestedModel = gateway.models.get(requested);
+    if (requestedModel) context.baseline = requestedModel;
+    return;
+  }
+  throw errors.unknownModel(requested, availableModels(gateway));
+}
+
+export function availableModels(gateway: Gateway): string[] {
+  return [...gateway.models.keys(), ...Object.keys(gateway.config.routes)];
+}

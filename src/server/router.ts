@@ -1,0 +1,58 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface RouteInput {
+  request: IncomingMessage;
+  response: ServerResponse;
+  params: Record<string, string>;
+  url: URL;
+}
+
+export type RouteHandler = (input: RouteInput) => Promise<void> | void;
+
+interface PatternRoute {
+  method: string;
+  segments: string[];
+  handler: RouteHandler;
+}
+
+/** A small method + path router: exact paths in a map (the hot path), `:param` patterns after. */
+export class Router {
+  readonly #exact = new Map<string, RouteHandler>();
+  readonly #patterns: PatternRoute[] = [];
+  readonly #paths = new Set<string>();
+
+  on(method: string, path: string, handler: RouteHandler): this {
+    if (path.includes(':')) this.#patterns.push({ method, segments: path.split('/'), handler });
+    else this.#exact.set(`${method} ${path}`, handler);
+    this.#paths.add(path);
+    return this;
+  }
+
+  /** The handler for a request, or `undefined` with whether the path exists under another method. */
+  match(method: string, path: string): { handler: RouteHandler; params: Record<string, string> } | { handler: undefined; pathExists: boolean } {
+    const exact = this.#exact.get(`${method} ${path}`);
+    if (exact) return { handler: exact, params: {} };
+    const segments = path.split('/');
+    let pathExists = this.#paths.has(path);
+    for (const route of this.#patterns) {
+      const params = matchSegments(route.segments, segments);
+      if (!params) continue;
+      if (route.method === method) return { handler: route.handler, params };
+      pathExists = true;
+    }
+    return { handler: undefined, pathExists };
+  }
+}
+
+function matchSegments(pattern: string[], segments: string[]): Record<string, string> | undefined {
+  if (pattern.length !== segments.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let index = 0; index < pattern.length; index++) {
+    const part = pattern[index];
+    if (part.startsWith(':')) {
+      if (segments[index] === '') return undefined;
+      params[part.slice(1)] = decodeURIComponent(segments[index]);
+    } else if (part !== segments[index]) return undefined;
+  }
+  return params;
+}
