@@ -59,7 +59,8 @@ function datesOf(text: string): string[] {
   const found: string[] = [];
   for (let index = 0; index < words.length; index++) {
     const word = words[index];
-    if (DATE_WORDS.has(word)) found.push(word.slice(0, 3));
+    const singular = word.endsWith('s') ? word.slice(0, -1) : word;
+    if (DATE_WORDS.has(word) || DATE_WORDS.has(singular)) found.push(word.slice(0, 3));
     // "may" is a month only next to a number ("May 5", "5 may"), otherwise it is the modal verb.
     if (word === 'may' && (/^\d/.test(words[index + 1] ?? '') || /^\d/.test(words[index - 1] ?? ''))) found.push('may');
     if ((word === 'last' || word === 'next' || word === 'this' || word === 'previous') && PERIOD_WORDS.has(words[index + 1] ?? '')) {

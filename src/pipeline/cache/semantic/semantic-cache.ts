@@ -1,0 +1,231 @@
+import type { Nano } from '../../../pricing/money.ts';
+import type { Embedder } from './embedder.ts';
+import { DEFAULT_THRESHOLD } from './eval-cache.ts';
+import { DEFAULT_GUARDS, vetoReason, type PrecisionGuard } from './precision-guards.ts';
+import { VectorIndex } from './vector-index.ts';
+
+/**
+ * Where namespace indexes persist. Minimal on purpose so that any KeyValueStore backend fits:
+ * `set` receives bytes; a string-only backend may store them base64-encoded and return that
+ * string from `get`, which {@link VectorIndex.load} accepts.
+ */
+export interface SemanticIndexStore {
+  get(key: string): Promise<Uint8Array | string | undefined>;
+  set(key: string, value: Uint8Array): Promise<void>;
+}
+
+/** A cheap model asked "are these the same question?"; its cost is charged to the request. */
+export type SameQuestionVerifier = (storedQuestion: string, incomingQuestion: string) => Promise<{ same: boolean; costNano: Nano }>;
+
+/** Something went wrong that did not stop the request: corrupt stored index, store or embedder error. */
+export interface SemanticCacheProblem {
+  namespace: string;
+  message: string;
+}
+
+export interface SemanticCacheOptions {
+  embedder: Embedder;
+  /** Defaults to {@link DEFAULT_GUARDS}; pass [] to disable. */
+  guards?: readonly PrecisionGuard[];
+  verifier?: SameQuestionVerifier;
+  store?: SemanticIndexStore;
+  /** Entries per namespace before LRU eviction; default 10,000. */
+  capacityPerNamespace?: number;
+  /** Namespaces held in memory before the least recently used is persisted and dropped; default 1,000. */
+  maxNamespacesInMemory?: number;
+  /** Used when a lookup names no threshold; default {@link DEFAULT_THRESHOLD} (tuned for `local`). */
+  defaultThreshold?: number;
+  /** Near neighbours checked against the guards, best first; default 4. */
+  candidates?: number;
+  /** Delay before a changed namespace is written to the store, so bursts of adds write once; default 1 s. */
+  persistDelayMs?: number;
+  onProblem?: (problem: SemanticCacheProblem) => void;
+}
+
+/** A near-duplicate was found: serve the exact cache's entry under `entryKey`. */
+export interface SemanticHit {
+  hit: true;
+  entryKey: string;
+  similarity: number;
+  /** The stored question that matched (for logs and the dashboard). */
+  matchedQuestion: string;
+  /** Embedding and verifier cost of this lookup. */
+  costNano: Nano;
+}
+
+/** No usable near-duplicate. `vector` lets a following {@link SemanticCache.add} skip re-embedding. */
+export interface SemanticMiss {
+  hit: false;
+  reason: string;
+  /** Best similarity seen, when there was a candidate above the threshold. */
+  similarity?: number;
+  costNano: Nano;
+  vector?: Float32Array;
+}
+
+export type SemanticLookup = SemanticHit | SemanticMiss;
+
+/**
+ * Semantic response cache: embedder + one vector index per namespace + precision guards + an
+ * optional verifier. It stores only question → entry key; the answer lives in the exact cache's
+ * store under that key. It never throws to the caller: failures become misses and problems.
+ */
+export class SemanticCache {
+  private readonly options: SemanticCacheOptions;
+  private readonly indexes = new Map<string, Promise<VectorIndex>>();
+  private readonly dirty = new Map<string, ReturnType<typeof setTimeout> | null>();
+
+  constructor(options: SemanticCacheOptions) {
+    this.options = options;
+  }
+
+  async lookup(request: { namespace: string; question: string; threshold?: number }): Promise<SemanticLookup> {
+    const question = request.question.trim();
+    if (!question) return { hit: false, reason: 'empty question', costNano: 0 };
+    const threshold = request.threshold ?? this.options.defaultThreshold ?? DEFAULT_THRESHOLD;
+    let costNano = 0;
+    let vector: Float32Array;
+    try {
+      const embedded = await this.options.embedder.embed([question]);
+      costNano += embedded.costNano;
+      vector = embedded.vectors[0];
+    } catch (error) {
+      this.report(request.namespace, `embedding failed: ${(error as Error).message}`);
+      return { hit: false, reason: 'embedding failed', costNano };
+    }
+    const index = await this.indexFor(request.namespace);
+    const candidates = index.search(vector, threshold, this.options.candidates ?? 4);
+    if (candidates.length === 0) return { hit: false, reason: 'no similar question', costNano, vector };
+    let firstVeto = '';
+    for (const candidate of candidates) {
+      const veto = vetoReason(candidate.payload, question, this.options.guards ?? DEFAULT_GUARDS);
+      if (veto) {
+        firstVeto ||= veto;
+        continue;
+      }
+      if (this.options.verifier) {
+        try {
+          const verdict = await this.options.verifier(candidate.payload, question);
+          costNano += verdict.costNano;
+          if (!verdict.same) return { hit: false, reason: 'verifier said different', similarity: candidate.similarity, costNano, vector };
+        } catch (error) {
+          this.report(request.namespace, `verifier failed: ${(error as Error).message}`);
+          return { hit: false, reason: 'verifier failed', similarity: candidate.similarity, costNano, vector };
+        }
+      }
+      index.touch(candidate.key);
+      return { hit: true, entryKey: candidate.key, similarity: candidate.similarity, matchedQuestion: candidate.payload, costNano };
+    }
+    return { hit: false, reason: `vetoed: ${firstVeto}`, similarity: candidates[0].similarity, costNano, vector };
+  }
+
+  /** Remembers that `question` is answered by the exact cache's entry `entryKey`. Returns the embedding cost. */
+  async add(entry: { namespace: string; question: string; entryKey: string; vector?: Float32Array }): Promise<{ costNano: Nano }> {
+    const question = entry.question.trim();
+    if (!question) return { costNano: 0 };
+    let vector = entry.vector;
+    let costNano = 0;
+    if (!vector || vector.length !== this.options.embedder.dimensions) {
+      try {
+        const embedded = await this.options.embedder.embed([question]);
+        costNano = embedded.costNano;
+        vector = embedded.vectors[0];
+      } catch (error) {
+        this.report(entry.namespace, `embedding failed: ${(error as Error).message}`);
+        return { costNano };
+      }
+    }
+    const index = await this.indexFor(entry.namespace);
+    index.add(entry.entryKey, vector, question);
+    this.schedulePersist(entry.namespace);
+    return { costNano };
+  }
+
+  /** Forgets an entry, e.g. when the exact cache no longer holds its answer. */
+  async remove(entry: { namespace: string; entryKey: string }): Promise<boolean> {
+    const index = await this.indexFor(entry.namespace);
+    const removed = index.delete(entry.entryKey);
+    if (removed) this.schedulePersist(entry.namespace);
+    return removed;
+  }
+
+  /** Entries held for a namespace (loads it from the store if needed). */
+  async size(namespace: string): Promise<number> {
+    return (await this.indexFor(namespace)).size;
+  }
+
+  /** Writes every changed namespace to the store now (call on shutdown). */
+  async flush(): Promise<void> {
+    const pending = [...this.dirty.keys()];
+    await Promise.all(pending.map((namespace) => this.persist(namespace)));
+  }
+
+  private indexFor(namespace: string): Promise<VectorIndex> {
+    const existing = this.indexes.get(namespace);
+    if (existing) {
+      // Re-insert to keep the namespace map in least-recently-used order.
+      this.indexes.delete(namespace);
+      this.indexes.set(namespace, existing);
+      return existing;
+    }
+    const loading = this.loadIndex(namespace);
+    this.indexes.set(namespace, loading);
+    this.evictNamespaces();
+    return loading;
+  }
+
+  private async loadIndex(namespace: string): Promise<VectorIndex> {
+    const settings = {
+      dimensions: this.options.embedder.dimensions,
+      capacity: this.options.capacityPerNamespace ?? 10_000,
+      embedderId: this.options.embedder.id,
+    };
+    if (!this.options.store) return new VectorIndex(settings);
+    let stored: Uint8Array | string | undefined;
+    try {
+      stored = await this.options.store.get(namespace);
+    } catch (error) {
+      this.report(namespace, `store read failed: ${(error as Error).message}`);
+      return new VectorIndex(settings);
+    }
+    if (stored === undefined) return new VectorIndex(settings);
+    const loaded = VectorIndex.load(stored, settings);
+    if (loaded.problem) this.report(namespace, loaded.problem);
+    return loaded.index;
+  }
+
+  private evictNamespaces(): void {
+    const limit = this.options.maxNamespacesInMemory ?? 1_000;
+    while (this.indexes.size > limit) {
+      const oldest = this.indexes.keys().next().value as string;
+      const evicted = this.indexes.get(oldest);
+      this.indexes.delete(oldest);
+      if (this.dirty.has(oldest) && evicted) void this.persist(oldest, evicted);
+    }
+  }
+
+  private schedulePersist(namespace: string): void {
+    if (!this.options.store || this.dirty.get(namespace)) return;
+    const timer = setTimeout(() => void this.persist(namespace), this.options.persistDelayMs ?? 1_000);
+    timer.unref?.();
+    this.dirty.set(namespace, timer);
+  }
+
+  private async persist(namespace: string, known?: Promise<VectorIndex>): Promise<void> {
+    const timer = this.dirty.get(namespace);
+    if (timer) clearTimeout(timer);
+    this.dirty.delete(namespace);
+    const store = this.options.store;
+    const pending = known ?? this.indexes.get(namespace);
+    if (!store || !pending) return;
+    try {
+      await store.set(namespace, (await pending).serialize());
+    } catch (error) {
+      this.report(namespace, `store write failed: ${(error as Error).message}`);
+    }
+  }
+
+  private report(namespace: string, message: string): void {
+    this.options.onProblem?.({ namespace, message });
+  }
+}
