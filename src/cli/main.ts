@@ -5,6 +5,7 @@ import { formatUsd } from '../pricing/money.ts';
 import { buildModels } from '../gateway/build-models.ts';
 import { createProvider } from '../providers/create-provider.ts';
 import { PriceBook } from '../pricing/price-book.ts';
+import { commandRegistrars } from './commands/index.ts';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -82,6 +83,7 @@ export function buildCli(): Command {
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));
     });
 
+  for (const register of commandRegistrars) register(program);
   return program;
 }
 

@@ -11,7 +11,7 @@ import type { Gateway } from './build-gateway.ts';
  */
 export function buildPipeline(gateway: Omit<Gateway, 'pipeline'>): ChatHandler {
   const { config } = gateway;
-  const stages: Stage[] = [createAccountStage({ ledger: gateway.ledger })];
+  const stages: Stage[] = [createAccountStage({ ledger: gateway.ledger, logger: gateway.logger })];
   const call = createCallHandler({
     retry: {
       maxRetries: config.retry.max_retries,

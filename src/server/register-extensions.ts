@@ -1,10 +1,23 @@
 import type { Gateway } from '../gateway/build-gateway.ts';
+import type { Router } from './router.ts';
+import type { Authenticator, VirtualKeyResolver } from './auth.ts';
 import type { ServerExtensions } from './create-server.ts';
 
-/**
- * Routes beyond the core (batches, keys, reports, metrics, dashboard) register here, so the core
- * server stays small and each capability owns its routes.
- */
-export async function registerExtensions(_gateway: Gateway): Promise<ServerExtensions> {
-  return {};
+/** A capability's routes (batches, keys, reports, metrics, dashboard, cache admin). */
+export type RouteRegistrar = (router: Router, gateway: Gateway, authenticator: Authenticator) => void;
+
+/** Each capability appends its registrar here; the core server stays small. */
+export const routeRegistrars: RouteRegistrar[] = [];
+
+/** Set by the virtual-keys capability. */
+export const virtualKeyResolvers: ((gateway: Gateway) => VirtualKeyResolver)[] = [];
+
+export async function registerExtensions(gateway: Gateway): Promise<ServerExtensions> {
+  const resolverFactory = virtualKeyResolvers[0];
+  return {
+    virtualKeys: resolverFactory ? resolverFactory(gateway) : undefined,
+    register(router, registeredGateway, authenticator) {
+      for (const register of routeRegistrars) register(router, registeredGateway, authenticator);
+    },
+  };
 }

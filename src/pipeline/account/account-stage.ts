@@ -1,5 +1,6 @@
 import { FrugalError } from '../../errors/frugal-error.ts';
 import { formatUsd } from '../../pricing/money.ts';
+import type { Logger } from 'pino';
 import type { LedgerWriter } from '../../ledger/ledger-writer.ts';
 import type { LedgerRecord } from '../../store/types.ts';
 import type { ChatChunk } from '../../protocol/openai/chat-schema.ts';
@@ -8,6 +9,7 @@ import { computeSavings } from './compute-savings.ts';
 
 export interface AccountStageOptions {
   ledger: LedgerWriter;
+  logger?: Logger;
 }
 
 /**
@@ -23,19 +25,19 @@ export function createAccountStage(options: AccountStageOptions): Stage {
       try {
         outcome = await next(request, context);
       } catch (error) {
-        finish(context, options.ledger, error);
+        finish(context, options, error);
         throw error;
       }
       if (outcome.kind === 'response') {
-        finish(context, options.ledger, undefined);
+        finish(context, options, undefined);
         return outcome;
       }
       setServedHeaders(context);
-      return { kind: 'stream', stream: recordWhenDone(outcome.stream, context, options.ledger) };
+      return { kind: 'stream', stream: recordWhenDone(outcome.stream, context, options) };
     };
 }
 
-async function* recordWhenDone(stream: AsyncIterable<ChatChunk>, context: RequestContext, ledger: LedgerWriter): AsyncGenerator<ChatChunk> {
+async function* recordWhenDone(stream: AsyncIterable<ChatChunk>, context: RequestContext, options: AccountStageOptions): AsyncGenerator<ChatChunk> {
   let failure: unknown;
   let completed = false;
   try {
@@ -46,7 +48,7 @@ async function* recordWhenDone(stream: AsyncIterable<ChatChunk>, context: Reques
     throw error;
   } finally {
     if (!completed && failure === undefined) failure = new FrugalError('client_closed', 499, 'api_error', 'The client disconnected before the stream ended');
-    finish(context, ledger, failure);
+    finish(context, options, failure);
   }
 }
 
@@ -59,7 +61,8 @@ function setServedHeaders(context: RequestContext): void {
   context.headers['x-frugal-cache'] = context.cacheStatus;
 }
 
-function finish(context: RequestContext, ledger: LedgerWriter, failure: unknown): void {
+function finish(context: RequestContext, options: AccountStageOptions, failure: unknown): void {
+  const { ledger } = options;
   if (context.extras.recorded) return;
   context.extras.recorded = true;
   const summary = computeSavings(context, context.baseline?.price, context.served?.price);
@@ -100,4 +103,9 @@ function finish(context: RequestContext, ledger: LedgerWriter, failure: unknown)
     cacheStatus: context.cacheStatus,
     trace: context.trace,
   });
+  // One line per request; `simulated` says when no real model answered.
+  options.logger?.info(
+    { requestId: context.requestId, model: context.requestedModel, served: context.served?.model, provider: context.served?.provider, simulated: context.served?.simulated ?? false, status, cost: context.headers['x-frugal-cost'], cache: context.cacheStatus },
+    'request',
+  );
 }

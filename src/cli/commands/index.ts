@@ -1,0 +1,9 @@
+import type { Command } from 'commander';
+
+/**
+ * Each capability adds its commands here (one file per command group under src/cli/commands/,
+ * exporting `register<Name>Commands(program)`), so the CLI's core stays small.
+ */
+export type CommandRegistrar = (program: Command) => void;
+
+export const commandRegistrars: CommandRegistrar[] = [];
