@@ -46,7 +46,7 @@ export interface RouterTrainingOptions {
   learningRate?: number;
   l2?: number;
   seed?: number;
-  /** Weight each example by the size of the score gap (graded scores only; default true). */
+  /** Weight each example by the size of the score gap (graded scores only; default false: it did not help on MT-Bench). */
   weightByGap?: boolean;
 }
 
@@ -60,7 +60,7 @@ export function routerLabel(line: OutcomesLine, options: RouterTrainingOptions):
   const weak = normalizeScore(line.outcomes[options.weak].score, scale);
   const label = weak >= strong - (options.margin ?? 0) ? 1 : 0;
   // With graded scores a large gap matters more than a hair's difference; correctness data is 0/1 anyway.
-  const weight = scale === '1-10' && options.weightByGap !== false ? 0.25 + Math.abs(strong - weak) * 3 : 1;
+  const weight = scale === '1-10' && options.weightByGap === true ? 0.25 + Math.abs(strong - weak) * 3 : 1;
   return { label, weight };
 }
 
