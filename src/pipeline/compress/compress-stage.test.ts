@@ -18,10 +18,10 @@ function request(question = 'Where do oversized parcels go?'): ChatRequest {
 function context(headers: Record<string, string> = {}): RequestContext {
   return {
     requestId: 'frg_test', startedAt: 0, startedAtMonotonic: 0, tenant: 'acme', keyId: null, tags: {},
-    requestedModel: 'cheap', target: undefined, baseline: undefined, protocol: 'openai', stream: false,
+    requestedModel: 'cheap', target: undefined, baseline: undefined, protocol: 'openai', endpoint: 'chat', stream: false,
     clientWantsUsage: false, signal: new AbortController().signal, attempts: [], trace: [], cacheStatus: 'miss',
     savings: {}, headers: {}, requestHeaders: headers, extras: {},
-  } as RequestContext;
+  } satisfies Partial<RequestContext> as RequestContext;
 }
 
 function capture(): { handler: ChatHandler; seen: ChatRequest[] } {
