@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sampleLedgerRecord } from './contract/ledger-contract.ts';
+import { sampleLedgerRecord } from './contract/sample-ledger-record.ts';
 import { requireService, testPostgresUrl, testRedisUrl } from './contract/require-service.ts';
 import { uniqueRunId } from './contract/store-fixture.ts';
 import { openStores, type OpenedStores } from './open-stores.ts';
