@@ -150,11 +150,13 @@ export class SqliteLedgerStore implements LedgerStore {
 }
 
 function whereClause(query: LedgerQuery): { where: string; parameters: Record<string, string | number> } {
-  const conditions: string[] = [];
-  const parameters: Record<string, string | number> = {};
-  if (query.since !== undefined) (conditions.push('time >= @since'), (parameters.since = query.since));
-  if (query.until !== undefined) (conditions.push('time < @until'), (parameters.until = query.until));
-  if (query.tenant !== undefined) (conditions.push('tenant = @tenant'), (parameters.tenant = query.tenant));
-  if (query.keyId !== undefined) (conditions.push('key_id = @keyId'), (parameters.keyId = query.keyId));
-  return { where: conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`, parameters };
+  const filters: [condition: string, name: string, value: string | number | undefined][] = [
+    ['time >= @since', 'since', query.since],
+    ['time < @until', 'until', query.until],
+    ['tenant = @tenant', 'tenant', query.tenant],
+    ['key_id = @keyId', 'keyId', query.keyId],
+  ];
+  const active = filters.filter(([, , value]) => value !== undefined);
+  const parameters = Object.fromEntries(active.map(([, name, value]) => [name, value as string | number]));
+  return { where: active.length === 0 ? '' : ` WHERE ${active.map(([condition]) => condition).join(' AND ')}`, parameters };
 }
