@@ -43,14 +43,21 @@ export function loadConfig(options: { path?: string; env?: Env; cwd?: string } =
 
 /** Parses YAML (or JSON) config text, interpolates ${ENV}, validates; errors carry line numbers. */
 export function parseConfigText(text: string, source: string, env: Env = process.env): FrugalConfig {
+  // ${VAR} is swapped for a plain placeholder before parsing: braces would otherwise break YAML flow
+  // mappings such as `{ api_key: ${KEY} }`, and an env value must never be parsed as YAML.
+  const placeholders: { name: string; fallback: string | undefined }[] = [];
+  const prepared = text.replace(placeholder, (_match, name: string, fallback: string | undefined) => {
+    placeholders.push({ name, fallback });
+    return `__frugal_env_${placeholders.length - 1}__`;
+  });
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: true });
+  const document = parseDocument(prepared, { lineCounter, prettyErrors: true });
   if (document.errors.length > 0) {
     throw new ConfigError(source, document.errors.map((error) => error.message.split('\n')[0]));
   }
   const raw: unknown = document.toJS() ?? {};
   const interpolationIssues: string[] = [];
-  const interpolated = interpolate(raw, [], env, interpolationIssues);
+  const interpolated = interpolate(raw, [], env, interpolationIssues, placeholders);
   if (interpolationIssues.length > 0) throw new ConfigError(source, interpolationIssues);
   const lineOf = (path: PropertyKey[]) => {
     const node = document.getIn(path.map(String), true) as YamlNode | undefined;
@@ -113,23 +120,35 @@ function crossCheck(config: FrugalConfig): string[] {
 }
 
 const placeholder = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+const token = /__frugal_env_(\d+)__/g;
 
-function interpolate(value: unknown, path: string[], env: Env, issues: string[]): unknown {
+function interpolate(
+  value: unknown,
+  path: string[],
+  env: Env,
+  issues: string[],
+  placeholders: { name: string; fallback: string | undefined }[],
+): unknown {
   if (typeof value === 'string') {
-    return value.replace(placeholder, (_match, name: string, fallback: string | undefined) => {
+    const whole = /^__frugal_env_\d+__$/.test(value);
+    const result = value.replace(token, (_match, index: string) => {
+      const { name, fallback } = placeholders[Number(index)];
       const found = env[name];
       if (found !== undefined && found !== '') return found;
       if (fallback !== undefined) return fallback;
       issues.push(`${path.join('.')}: environment variable ${name} is not set (use \${${name}:-} to allow empty)`);
       return '';
     });
+    // `port: ${PORT}` should become a number, as if it had been written in the file.
+    if (whole && /^-?\d+(\.\d+)?$/.test(result)) return Number(result);
+    if (whole && (result === 'true' || result === 'false')) return result === 'true';
+    return result;
   }
-  if (Array.isArray(value)) return value.map((item, index) => interpolate(item, [...path, String(index)], env, issues));
+  if (Array.isArray(value)) return value.map((item, index) => interpolate(item, [...path, String(index)], env, issues, placeholders));
   if (value && typeof value === 'object') {
     const result: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) result[key] = interpolate(item, [...path, key], env, issues);
+    for (const [key, item] of Object.entries(value)) result[key] = interpolate(item, [...path, key], env, issues, placeholders);
     return result;
   }
   return value;
 }
-

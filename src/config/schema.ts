@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { batchConfigSchema } from '../batch/batch-config.ts';
 
 /** USD per 1M tokens. Numbers or decimal strings; kept exact by the price book. */
 const usdAmount = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/, 'a decimal USD amount')]);
@@ -29,6 +30,8 @@ export const providerSchema = z.strictObject({
   price_family: z.string().optional(),
   timeout_ms: z.number().int().positive().optional(),
   max_connections: z.number().int().positive().default(128),
+  /** The provider serves OpenAI's Files+Batch API (default: true for type `openai` and `anthropic`). */
+  batch_api: z.boolean().optional(),
   simulate: simulateSchema.optional(),
 });
 export type ProviderConfig = z.infer<typeof providerSchema>;
@@ -106,7 +109,8 @@ export const configSchema = z.strictObject({
   cache: z.looseObject({}).default({}),
   compression: z.looseObject({}).default({}),
   budgets: z.array(z.looseObject({})).default([]),
-  batch: z.looseObject({}).default({}),
+  /** Files/Batches API, batch workers and micro-batching (src/batch/batch-config.ts). */
+  batch: batchConfigSchema.prefault({}),
   logging: z
     .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
     .prefault({}),

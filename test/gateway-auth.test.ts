@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
+import { startTestGateway, type TestGateway } from './helpers/start-test-gateway.ts';
+
+let frugal: TestGateway;
+
+beforeAll(async () => {
+  frugal = await startTestGateway({
+    providers: { sim: { type: 'simulated' } },
+    models: { small: { provider: 'sim', price: { input: 0.01, output: 0.01 } } },
+    auth: { keys: ['frugal-gateway-key-1'], admin_key: 'frugal-admin-key-1' },
+    rewrite: { 'gpt-4o': 'small' },
+  });
+});
+afterAll(() => frugal?.close());
+
+describe('gateway keys', () => {
+  it('requires a valid gateway key once keys are configured', async () => {
+    const anonymous = new OpenAI({ baseURL: `${frugal.url}/v1`, apiKey: 'wrong-key', maxRetries: 0 });
+    await expect(anonymous.chat.completions.create({ model: 'small', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ status: 401 });
+    const missing = await fetch(`${frugal.url}/v1/chat/completions`, { method: 'POST', body: '{}' });
+    expect(missing.status).toBe(401);
+    expect(((await missing.json()) as any).error.code).toBe('missing_api_key');
+    const client = new OpenAI({ baseURL: `${frugal.url}/v1`, apiKey: 'frugal-gateway-key-1', maxRetries: 0 });
+    const answer = await client.chat.completions.create({ model: 'small', messages: [{ role: 'user', content: 'hi' }] });
+    expect(answer.choices[0].message.content).toContain('simulated');
+  });
+
+  it('labels simulated answers in headers and /v1/models', async () => {
+    const client = new OpenAI({ baseURL: `${frugal.url}/v1`, apiKey: 'frugal-gateway-key-1', maxRetries: 0 });
+    const { response } = await client.chat.completions.create({ model: 'small', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    expect(response.headers.get('x-frugal-simulated')).toBe('true');
+    const models = (await client.models.list()).data as unknown as { id: string; simulated?: boolean }[];
+    expect(models.find((model) => model.id === 'small')?.simulated).toBe(true);
+  });
+
+  it('rewrites a real model name to a configured target without client changes', async () => {
+    const client = new OpenAI({ baseURL: `${frugal.url}/v1`, apiKey: 'frugal-gateway-key-1', maxRetries: 0 });
+    const { data, response } = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    expect(data.model).toBe('small');
+    expect(response.headers.get('x-frugal-model')).toBe('small');
+  });
+
+  it('guards /admin with the admin key', async () => {
+    expect((await fetch(`${frugal.url}/admin/requests/nope`)).status).toBe(401);
+    expect((await fetch(`${frugal.url}/admin/requests/nope`, { headers: { authorization: 'Bearer frugal-gateway-key-1' } })).status).toBe(401);
+    expect((await fetch(`${frugal.url}/admin/requests/nope`, { headers: { authorization: 'Bearer frugal-admin-key-1' } })).status).toBe(404);
+  });
+});
