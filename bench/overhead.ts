@@ -1,0 +1,122 @@
+/**
+ * Gateway overhead: autocannon against (a) the upstream directly, (b) Frugal (full pipeline, ledger
+ * on), (c) @portkey-ai/gateway from npm, all pointed at the same minimal upstream, each in its own
+ * process on loopback. Latency percentiles are computed from every response's own float timing
+ * (autocannon's histogram keeps whole milliseconds, too coarse for sub-millisecond overhead).
+ *
+ *   npm run bench -- overhead [--duration 10] [--connections 1,50] [--write]
+ */
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { startProcess } from './_process.ts';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: string) => {
+  const index = args.indexOf(`--${name}`);
+  return index === -1 ? fallback : args[index + 1];
+};
+const duration = Number(option('duration', '10'));
+const connectionsList = option('connections', '1,50').split(',').map(Number);
+const rate = option('rate', '');
+const write = args.includes('--write');
+const root = join(import.meta.dirname, '..');
+
+interface Measured {
+  target: string;
+  connections: number;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+function percentile(sorted: Float64Array, fraction: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))];
+}
+
+async function measure(target: string, url: string, headers: Record<string, string>, connections: number): Promise<Measured> {
+  const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'What is six times seven? Answer briefly.' }] });
+  // Warm up connections and JIT before measuring.
+  await autocannon({ url, method: 'POST', headers, body, connections, duration: 2 });
+  const times: number[] = [];
+  const instance = autocannon({ url, method: 'POST', headers, body, connections, duration, ...(rate ? { overallRate: Number(rate) } : {}) });
+  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    if (statusCode === 200) times.push(responseTime);
+  });
+  const result = await instance;
+  const sorted = Float64Array.from(times).sort();
+  return {
+    target,
+    connections,
+    requestsPerSecond: result.requests.average,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    errors: result.errors,
+    non2xx: result.non2xx,
+  };
+}
+
+const upstream = await startProcess(process.execPath, ['--import', 'tsx', join(root, 'bench/_fast-upstream.ts')], /listening (\d+)/);
+const upstreamUrl = `http://127.0.0.1:${upstream.match}`;
+
+const dataDir = mkdtempSync(join(tmpdir(), 'frugal-bench-'));
+const configPath = join(dataDir, 'frugal.config.yaml');
+writeFileSync(
+  configPath,
+  `providers:
+  upstream: { type: openai-compatible, base_url: ${upstreamUrl}/v1, api_key: sk-bench }
+models:
+  bench-model: { provider: upstream, price: { input: 0.15, output: 0.6 } }
+`,
+);
+const frugal = await startProcess(process.execPath, [join(root, 'bin/frugal.js'), 'serve', '--config', configPath, '--port', '0'], /Frugal listening on (http:\/\/[^"\s]+)/, { FRUGAL_DATA_DIR: dataDir });
+const portkeyPort = 18000 + Math.floor(Math.random() * 1000);
+const portkey = await startProcess(process.execPath, [join(root, 'node_modules/@portkey-ai/gateway/build/start-server.js'), `--port=${portkeyPort}`, '--headless'], /(Ready for connections)/);
+
+const targets: [string, string, Record<string, string>][] = [
+  ['direct (upstream)', `${upstreamUrl}/v1/chat/completions`, { 'content-type': 'application/json', authorization: 'Bearer sk-bench' }],
+  // Cache bypassed: this measures the full miss path — auth, parse, pipeline, upstream call, ledger.
+  ['Frugal', `${frugal.match}/v1/chat/completions`, { 'content-type': 'application/json', 'cache-control': 'no-store' }],
+  ['Portkey gateway', `http://127.0.0.1:${portkeyPort}/v1/chat/completions`, { 'content-type': 'application/json', authorization: 'Bearer sk-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${upstreamUrl}/v1` }],
+];
+
+const results: Measured[] = [];
+try {
+  for (const connections of connectionsList) {
+    for (const [name, url, headers] of targets) {
+      const measured = await measure(name, url, headers, connections);
+      results.push(measured);
+      console.log(`${name.padEnd(18)} c=${String(connections).padEnd(4)} ${measured.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${measured.p50.toFixed(3)} ms  p99 ${measured.p99.toFixed(3)} ms  errors ${measured.errors} non2xx ${measured.non2xx}`);
+    }
+  }
+} finally {
+  await Promise.all([frugal.stop(), portkey.stop(), upstream.stop()]);
+}
+
+const lines = [
+  `Command: \`npm run bench -- overhead --duration ${duration} --connections ${connectionsList.join(',')}${rate ? ` --rate ${rate}` : ''}\``,
+  `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; date ${new Date().toISOString().slice(0, 10)}. Upstream, gateway and load generator share the machine.`,
+  '',
+  '| target | connections | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | % of direct | errors |',
+  '|---|---|---|---|---|---|---|---|---|',
+];
+for (const measured of results) {
+  const direct = results.find((candidate) => candidate.target.startsWith('direct') && candidate.connections === measured.connections)!;
+  const added = (value: number, base: number) => (measured === direct ? '—' : (value - base).toFixed(3));
+  lines.push(`| ${measured.target} | ${measured.connections} | ${measured.requestsPerSecond.toFixed(0)} | ${measured.p50.toFixed(3)} | ${measured.p99.toFixed(3)} | ${added(measured.p50, direct.p50)} | ${added(measured.p99, direct.p99)} | ${((100 * measured.requestsPerSecond) / direct.requestsPerSecond).toFixed(0)}% | ${measured.errors + measured.non2xx} |`);
+}
+for (const connections of connectionsList) {
+  const frugalRow = results.find((row) => row.target === 'Frugal' && row.connections === connections)!;
+  const portkeyRow = results.find((row) => row.target === 'Portkey gateway' && row.connections === connections)!;
+  lines.push('', `At ${connections} connection(s): Frugal/Portkey throughput = ${(frugalRow.requestsPerSecond / portkeyRow.requestsPerSecond).toFixed(2)}×.`);
+}
+const markdown = lines.join('\n') + '\n';
+console.log('\n' + markdown);
+if (write) {
+  mkdirSync(join(root, 'docs/benchmarks'), { recursive: true });
+  writeFileSync(join(root, 'docs/benchmarks/overhead.md'), `# Gateway overhead\n\n${markdown}`);
+}
