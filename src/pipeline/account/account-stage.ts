@@ -103,8 +103,10 @@ function finish(context: RequestContext, options: AccountStageOptions, failure: 
     cacheStatus: context.cacheStatus,
     trace: context.trace,
   });
-  // One line per request; `simulated` says when no real model answered.
-  options.logger?.info(
+  // One line per request: at info when the simulated provider answered (so offline answers are always
+  // labelled in the logs), at debug otherwise (per-request logging costs throughput on the hot path).
+  const simulated = context.served?.simulated ?? false;
+  options.logger?.[simulated ? 'info' : 'debug'](
     { requestId: context.requestId, model: context.requestedModel, served: context.served?.model, provider: context.served?.provider, simulated: context.served?.simulated ?? false, status, cost: context.headers['x-frugal-cost'], cache: context.cacheStatus },
     'request',
   );
