@@ -17,6 +17,7 @@ export function createProvider(name: string, config: ProviderConfig): ProviderAd
         headers: config.headers,
         priceFamily: config.price_family,
         maxConnections: config.max_connections,
+        batchApi: config.batch_api ?? config.type === 'openai',
       });
     case 'anthropic':
       return new AnthropicAdapter({
@@ -26,6 +27,7 @@ export function createProvider(name: string, config: ProviderConfig): ProviderAd
         headers: config.headers,
         priceFamily: config.price_family ?? 'anthropic',
         maxConnections: config.max_connections,
+        batchApi: config.batch_api ?? true,
       });
     case 'simulated':
       return new SimulatedAdapter({

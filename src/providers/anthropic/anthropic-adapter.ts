@@ -5,7 +5,8 @@ import { anthropicResponseToChat } from '../../protocol/anthropic/anthropic-resp
 import { anthropicEventsToChatChunks } from '../../protocol/anthropic/anthropic-events-to-chat-chunks.ts';
 import { decodeSseStream } from '../../protocol/sse.ts';
 import { messagesResponseSchema } from '../../protocol/anthropic/messages-schema.ts';
-import type { AdapterChatResult, CallOptions, ProviderAdapter } from '../spec.ts';
+import type { AdapterChatResult, CallOptions, ProviderAdapter, ProviderBatchApi } from '../spec.ts';
+import { AnthropicBatchApi } from './anthropic-batch-api.ts';
 import { UpstreamError, parseRetryAfter } from '../upstream-error.ts';
 import { withTimeout, type TimedSignal } from '../timed-signal.ts';
 
@@ -17,6 +18,8 @@ export interface AnthropicAdapterOptions {
   priceFamily?: string;
   maxConnections?: number;
   anthropicVersion?: string;
+  /** Use Message Batches for batch jobs (default true). */
+  batchApi?: boolean;
   /** Adds prompt-cache breakpoints to outgoing bodies (the prompt-cache lever). */
   planPromptCache?: (body: Record<string, unknown>) => Record<string, unknown>;
 }
@@ -33,6 +36,7 @@ export class AnthropicAdapter implements ProviderAdapter {
   readonly type = 'anthropic';
   readonly priceFamily: string | undefined;
   readonly simulated = false;
+  readonly batch: ProviderBatchApi | undefined;
   readonly #pool: Pool;
   readonly #basePath: string;
   readonly #headers: Record<string, string>;
@@ -53,6 +57,9 @@ export class AnthropicAdapter implements ProviderAdapter {
     if (options.apiKey) this.#headers['x-api-key'] = options.apiKey;
     this.#secrets = [options.apiKey].filter((value): value is string => typeof value === 'string' && value.length >= 8);
     this.#planPromptCache = options.planPromptCache;
+    this.batch = options.batchApi === false
+      ? undefined
+      : new AnthropicBatchApi({ name: options.name, baseUrl: options.baseUrl, apiKey: options.apiKey, anthropicVersion: options.anthropicVersion, headers: options.headers });
   }
 
 

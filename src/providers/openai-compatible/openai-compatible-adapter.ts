@@ -8,7 +8,8 @@ import {
   type EmbeddingResponse,
 } from '../../protocol/openai/chat-schema.ts';
 import { decodeSseStream } from '../../protocol/sse.ts';
-import type { AdapterChatResult, CallOptions, ProviderAdapter } from '../spec.ts';
+import type { AdapterChatResult, CallOptions, ProviderAdapter, ProviderBatchApi } from '../spec.ts';
+import { OpenAIBatchApi } from './openai-batch-api.ts';
 import { UpstreamError, parseRetryAfter } from '../upstream-error.ts';
 import { withTimeout, type TimedSignal } from '../timed-signal.ts';
 
@@ -20,6 +21,8 @@ export interface OpenAICompatibleOptions {
   headers?: Record<string, string>;
   priceFamily?: string;
   maxConnections?: number;
+  /** The upstream serves OpenAI's Files + Batch API. */
+  batchApi?: boolean;
 }
 
 /**
@@ -33,6 +36,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
   readonly type: string;
   readonly priceFamily: string | undefined;
   readonly simulated = false;
+  readonly batch: ProviderBatchApi | undefined;
   readonly #pool: Pool;
   readonly #basePath: string;
   readonly #headers: Record<string, string>;
@@ -54,6 +58,9 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     this.#secrets = [options.apiKey, ...Object.values(options.headers ?? {})].filter(
       (value): value is string => typeof value === 'string' && value.length >= 8,
     );
+    this.batch = options.batchApi
+      ? new OpenAIBatchApi({ name: options.name, baseUrl: options.baseUrl, apiKey: options.apiKey, headers: options.headers })
+      : undefined;
   }
 
   async chat(request: ChatRequest, options: CallOptions): Promise<AdapterChatResult> {
