@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { registerKeysCommands } from './keys.ts';
+import { registerReportCommands } from './report.ts';
 
 /**
  * Each capability adds its commands here (one file per command group under src/cli/commands/,
@@ -7,3 +9,5 @@ import type { Command } from 'commander';
 export type CommandRegistrar = (program: Command) => void;
 
 export const commandRegistrars: CommandRegistrar[] = [];
+commandRegistrars.push(registerReportCommands);
+commandRegistrars.push(registerKeysCommands);
