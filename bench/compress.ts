@@ -3,7 +3,11 @@
  * LongLLMLingua setting): each question's gold passage is mixed with N passages from other rows,
  * gold at the start, middle or end, and compressed at several budgets.
  *
- *   node --import tsx bench/compress.ts [--rows 600] [--json]
+ *   node --import tsx bench/compress.ts [--rows 600] [--ratios 3,4,5,6,8] [--n 10,20,30] [--json]
+ *
+ * Two kinds of distractors: `random` passages of other rows (the easy, topic-unrelated case) and
+ * `hard` ones — the other rows' passages most similar to the question by BM25 — which come closer
+ * to LongLLMLingua's retrieved-distractor setting.
  *
  * Reads ../shared/data/nq-oracle/nq-open-oracle.jsonl.gz at run time (not shipped with Frugal).
  */
@@ -13,6 +17,7 @@ import { resolve } from 'node:path';
 import { countTokens } from 'gpt-tokenizer';
 import { compressText } from '../src/pipeline/compress/extractive-compressor.ts';
 import { answerSurvives } from '../src/pipeline/compress/eval-compress.ts';
+import { forEachTerm } from '../src/pipeline/compress/query-terms.ts';
 
 interface NqRow {
   question: string;
@@ -48,6 +53,48 @@ function random(seed: number): () => number {
   };
 }
 
+/** Inverted index over every row's gold passage, to draw lexically similar ("hard") distractors. */
+const postings = new Map<string, Array<[number, number]>>();
+const lengths: number[] = [];
+all.forEach((row, index) => {
+  const counts = new Map<string, number>();
+  let length = 0;
+  forEachTerm(`${row.ctxs[0].title} ${row.ctxs[0].text}`, (term) => {
+    length++;
+    counts.set(term, (counts.get(term) ?? 0) + 1);
+  });
+  lengths.push(length);
+  for (const [term, count] of counts) {
+    let list = postings.get(term);
+    if (!list) postings.set(term, (list = []));
+    list.push([index, count]);
+  }
+});
+const averageLength = lengths.reduce((sum, length) => sum + length, 0) / lengths.length;
+
+function similarRows(index: number, limit: number): number[] {
+  const scores = new Map<number, number>();
+  const terms = new Set<string>();
+  forEachTerm(all[index].question, (term) => terms.add(term));
+  for (const term of terms) {
+    const list = postings.get(term) ?? [];
+    const idf = Math.log(1 + (all.length - list.length + 0.5) / (list.length + 0.5));
+    for (const [other, count] of list) {
+      if (other === index) continue;
+      const normalizer = 1.2 * (0.25 + (0.75 * lengths[other]) / averageLength);
+      scores.set(other, (scores.get(other) ?? 0) + (idf * count * 2.2) / (count + normalizer));
+    }
+  }
+  const ranked = [...scores].sort((left, right) => right[1] - left[1]).map(([other]) => other);
+  // Rows with too few similar passages are topped up at random.
+  const draw = random(index * 7919);
+  while (ranked.length < limit) {
+    const other = Math.floor(draw() * all.length);
+    if (other !== index && !ranked.includes(other)) ranked.push(other);
+  }
+  return ranked.slice(0, limit);
+}
+
 const pick = random(7);
 const sample = all.map((row, index) => ({ row, index })).sort(() => pick() - 0.5).slice(0, rowLimit);
 const passage = (row: NqRow, number: number): string => `Document [${number}](Title: ${row.ctxs[0].title}) ${row.ctxs[0].text}`;
@@ -61,9 +108,16 @@ interface Built {
   answerInDistractor: boolean;
 }
 
-function build(entry: { row: NqRow; index: number }, distractors: number, position: (typeof POSITIONS)[number]): Built {
+type DistractorKind = 'random' | 'hard';
+
+function build(entry: { row: NqRow; index: number }, distractors: number, position: (typeof POSITIONS)[number], kind: DistractorKind): Built {
   const draw = random(entry.index * 131 + distractors);
   const others: NqRow[] = [];
+  if (kind === 'hard') {
+    // Most similar first; shuffled so the best distractor is not always next to the gold passage.
+    for (const other of similarRows(entry.index, distractors)) others.push(all[other]);
+    others.sort(() => draw() - 0.5);
+  }
   while (others.length < distractors) {
     const other = Math.floor(draw() * all.length);
     if (other !== entry.index && !others.includes(all[other])) others.push(all[other]);
@@ -83,13 +137,14 @@ function build(entry: { row: NqRow; index: number }, distractors: number, positi
   return { context, question: entry.row.question, answers: entry.row.answers, gold, answerInDistractor };
 }
 
-interface Cell { distractors: number; position: string; targetRatio: number; ratio: number; retention: number; strictRetention: number; answerInDistractors: number }
+interface Cell { kind: DistractorKind; distractors: number; position: string; targetRatio: number; ratio: number; retention: number; strictRetention: number; answerInDistractors: number }
 const cells: Cell[] = [];
 let bytes = 0;
 let milliseconds = 0;
-for (const distractors of DISTRACTORS) {
+const KINDS = argument('kinds', 'random,hard').split(',') as DistractorKind[];
+for (const kind of KINDS) for (const distractors of DISTRACTORS) {
   for (const position of POSITIONS) {
-    const built = sample.map((entry) => build(entry, distractors, position));
+    const built = sample.map((entry) => build(entry, distractors, position, kind));
     for (const targetRatio of RATIOS) {
       let before = 0;
       let after = 0;
@@ -110,7 +165,7 @@ for (const distractors of DISTRACTORS) {
         if (answerSurvives(goldKept, item.answers)) strict++;
       }
       cells.push({
-        distractors, position, targetRatio,
+        kind, distractors, position, targetRatio,
         ratio: before / after,
         retention: retained / built.length,
         strictRetention: strict / built.length,
@@ -142,10 +197,10 @@ if (asJson) {
 } else {
   console.log(`rows ${summary.rows}; throughput ${summary.mb_per_s_bench_contexts.toFixed(2)} MB/s on bench contexts, ` +
     `${summary.mb_per_s_large_text.toFixed(2)} MB/s on one ${largeMb.toFixed(2)} MB text`);
-  console.log('| N | gold at | target | ratio | retention | strict | answer in distractors |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('| distractors | N | gold at | target | ratio | retention | strict | answer in distractors |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const cell of cells) {
-    console.log(`| ${cell.distractors} | ${cell.position} | ${cell.targetRatio}× | ${cell.ratio.toFixed(2)}× | ` +
+    console.log(`| ${cell.kind} | ${cell.distractors} | ${cell.position} | ${cell.targetRatio}× | ${cell.ratio.toFixed(2)}× | ` +
       `${(cell.retention * 100).toFixed(1)}% | ${(cell.strictRetention * 100).toFixed(1)}% | ${(cell.answerInDistractors * 100).toFixed(1)}% |`);
   }
 }

@@ -31,18 +31,34 @@ export function stem(word: string): string {
 
 /** Calls `visit` with each content term of `text`, in order (duplicates included). */
 export function forEachTerm(text: string, visit: (term: string) => void): void {
+  forEachWord(text, (term, stop) => {
+    if (!stop) visit(term);
+  });
+}
+
+/** Calls `visit` with every word of `text`, stemmed, and whether it is a stop word. */
+export function forEachWord(text: string, visit: (term: string, stop: boolean) => void): void {
   WORD.lastIndex = 0;
   for (let match = WORD.exec(text); match; match = WORD.exec(text)) {
     const word = match[0].toLowerCase();
-    if (STOP_WORDS.has(word)) continue;
-    visit(stem(word));
+    if (STOP_WORDS.has(word)) visit(word, true);
+    else visit(stem(word), false);
   }
 }
 
-/** The distinct content terms of `text`. */
+/**
+ * The distinct query terms of `text`: content terms, then word pairs ("like about", "third
+ * president") unless both are stop words. Pairs match phrases — song and book titles are often
+ * made of stop words, and a phrase is far rarer than its words.
+ */
 export function distinctTerms(text: string): string[] {
   const seen = new Set<string>();
   forEachTerm(text, (term) => seen.add(term));
+  let previous: { term: string; stop: boolean } | undefined;
+  forEachWord(text, (term, stop) => {
+    if (previous && !(previous.stop && stop)) seen.add(`${previous.term} ${term}`);
+    previous = { term, stop };
+  });
   return [...seen];
 }
 

@@ -1,4 +1,4 @@
-import { containsWhole, distinctTerms, forEachTerm, questionAnchors } from './query-terms.ts';
+import { containsWhole, distinctTerms, forEachWord, questionAnchors } from './query-terms.ts';
 import { splitIntoChunks, type TextChunk } from './text-chunks.ts';
 
 /** Counts tokens of a string (gpt-tokenizer's o200k `countTokens` by default). */
@@ -35,15 +35,30 @@ interface ScoredChunk extends TextChunk {
   duplicate: boolean;
   /** Content-term count (BM25 document length). */
   length: number;
+  /** The chunk holds the kind of thing the question asks for (a date for "when", a number for "how many"). */
+  answerShaped: boolean;
 }
 
-// BM25 constants from Robertson & Zaragoza; the paragraph weight lets a sentence borrow relevance
-// from its passage, which keeps answer sentences that do not repeat the question's words.
-const K1 = 1.2;
-const B = 0.75;
-const PARAGRAPH_WEIGHT = 0.8;
-const ANCHOR_BONUS = 0.5;
-const POSITION_WEIGHT = 0.02;
+/** Scorer weights; the defaults were tuned on bench/compress.ts (see docs/benchmarks/compress.md). */
+export interface ScoringWeights {
+  /** BM25 term-frequency saturation. */
+  k1: number;
+  /** BM25 length normalization for sentences. */
+  b: number;
+  /** How much a sentence borrows from its paragraph's relevance (answers often do not repeat the question). */
+  paragraph: number;
+  anchor: number;
+  /** Small preference for earlier chunks, which breaks ties toward instructions and titles. */
+  position: number;
+  /** How much a sentence borrows from its best direct neighbour in the same paragraph. */
+  neighbor: number;
+  /** Bonus for a chunk shaped like the expected answer. */
+  answerType: number;
+}
+
+export const DEFAULT_WEIGHTS: ScoringWeights = {
+  k1: 1.2, b: 0.75, paragraph: 1, anchor: 0.5, position: 0.02, neighbor: 0.6, answerType: 0.2,
+};
 /** Chunks shorter than this are too generic to call duplicates ("Yes.", "}"). */
 const MIN_DUPLICATE_CHARS = 24;
 
@@ -57,10 +72,12 @@ export function selectChunks(
   question: string,
   budget: ChunkBudget,
   countTokens: TokenCounter,
+  weights: ScoringWeights = DEFAULT_WEIGHTS,
 ): Selection {
   const queryTerms = distinctTerms(question);
   const queryIndex = new Map(queryTerms.map((term, index) => [term, index]));
   const anchors = questionAnchors(question);
+  const answerShape = expectedAnswerShape(question);
   const seen = new Set<string>();
   const chunks: ScoredChunk[] = [];
   let totalTokens = 0;
@@ -79,10 +96,18 @@ export function selectChunks(
       const base = frequencies.length;
       for (let term = 0; term < termCount; term++) frequencies.push(0);
       let length = 0;
-      forEachTerm(text, (term) => {
-        length++;
-        const at = queryIndex.get(term);
-        if (at !== undefined) frequencies[base + at]++;
+      let previous = '';
+      forEachWord(text, (term, stop) => {
+        if (!stop) {
+          length++;
+          const at = queryIndex.get(term);
+          if (at !== undefined) frequencies[base + at]++;
+        }
+        if (previous !== '') {
+          const pair = queryIndex.get(`${previous} ${term}`);
+          if (pair !== undefined) frequencies[base + pair]++;
+        }
+        previous = term;
       });
       const tokens = countTokens(text);
       totalTokens += tokens;
@@ -90,15 +115,16 @@ export function selectChunks(
         !duplicate &&
         (anchors.numbers.some((number) => containsWhole(text, number)) ||
           anchors.entities.some((entity) => containsWhole(text, entity)));
+      const answerShaped = answerShape !== undefined && answerShape.test(text);
       chunks.push({
         start: chunk.start, end: chunk.end, kind: chunk.kind, paragraph: chunk.paragraph,
-        segment: segmentIndex, index: chunks.length, tokens, score: 0, anchored, duplicate, length,
+        segment: segmentIndex, index: chunks.length, tokens, score: 0, anchored, duplicate, length, answerShaped,
       });
     }
   });
 
   const budgetTokens = budgetFor(totalTokens, budget);
-  scoreChunks(chunks, frequencies, termCount);
+  scoreChunks(chunks, frequencies, termCount, weights);
   const kept = new Set<number>();
   let used = 0;
   let anchorChunks = 0;
@@ -118,6 +144,19 @@ export function selectChunks(
   return { ...rebuild(segments, chunks, kept), totalChunks: chunks.length, keptChunks: kept.size, duplicatesRemoved, anchorChunks, budgetTokens };
 }
 
+const MONTH_OR_YEAR = /\b(?:1[0-9]{3}|20[0-9]{2})\b|\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b/;
+const DIGITS = /\d/;
+const NAME = /(?<=[\p{Ll},;:)] )\p{Lu}\p{Ll}+ \p{Lu}\p{Ll}+/u;
+
+/** What an answer to the question looks like, when the question word says so. */
+function expectedAnswerShape(question: string): RegExp | undefined {
+  const lower = question.toLowerCase();
+  if (/\bwhen\b|\bwhat (?:year|date|time|day|century)\b|\bwhich year\b/.test(lower)) return MONTH_OR_YEAR;
+  if (/\bhow (?:many|much|long|old|far|tall|big|high|fast)\b|\bwhat (?:percentage|number|age)\b/.test(lower)) return DIGITS;
+  if (/\bwho\b|\bwhom\b|\bwhose\b/.test(lower)) return NAME;
+  return undefined;
+}
+
 function budgetFor(totalTokens: number, budget: ChunkBudget): number {
   let limit = totalTokens;
   if (budget.targetRatio !== undefined && budget.targetRatio > 0) limit = Math.floor(totalTokens / budget.targetRatio);
@@ -125,9 +164,9 @@ function budgetFor(totalTokens: number, budget: ChunkBudget): number {
   return Math.max(0, limit);
 }
 
-function scoreChunks(chunks: ScoredChunk[], frequencies: number[], termCount: number): void {
+function scoreChunks(chunks: ScoredChunk[], frequencies: number[], termCount: number, weights: ScoringWeights): void {
   if (chunks.length === 0) return;
-  const chunkScores = bm25(chunks.map((chunk) => chunk.length), frequencies, termCount);
+  const chunkScores = bm25(chunks.map((chunk) => chunk.length), frequencies, termCount, weights.k1, weights.b);
   // Paragraph pseudo-documents: the sum of their chunks' term counts.
   const paragraphOf = new Map<string, number>();
   const paragraphLengths: number[] = [];
@@ -147,21 +186,31 @@ function scoreChunks(chunks: ScoredChunk[], frequencies: number[], termCount: nu
     }
     return at;
   });
-  const paragraphScores = bm25(paragraphLengths, paragraphFrequencies, termCount);
+  const paragraphScores = bm25(paragraphLengths, paragraphFrequencies, termCount, weights.k1, 0.75);
   const maxChunk = chunkScores.reduce((best, score) => Math.max(best, score), 1e-9);
   const maxParagraph = paragraphScores.reduce((best, score) => Math.max(best, score), 1e-9);
   const last = Math.max(1, chunks.length - 1);
+  const sameParagraph = (left: ScoredChunk | undefined, right: ScoredChunk): boolean =>
+    left !== undefined && left.segment === right.segment && left.paragraph === right.paragraph;
   for (const chunk of chunks) {
+    const previous = chunks[chunk.index - 1];
+    const following = chunks[chunk.index + 1];
+    const neighbor = Math.max(
+      sameParagraph(previous, chunk) ? chunkScores[chunk.index - 1] : 0,
+      sameParagraph(following, chunk) ? chunkScores[chunk.index + 1] : 0,
+    );
     chunk.score =
       chunkScores[chunk.index] / maxChunk +
-      (PARAGRAPH_WEIGHT * paragraphScores[chunkParagraph[chunk.index]]) / maxParagraph +
-      (chunk.anchored ? ANCHOR_BONUS : 0) +
-      POSITION_WEIGHT * (1 - chunk.index / last);
+      (weights.neighbor * neighbor) / maxChunk +
+      (chunk.answerShaped ? weights.answerType : 0) +
+      (weights.paragraph * paragraphScores[chunkParagraph[chunk.index]]) / maxParagraph +
+      (chunk.anchored ? weights.anchor : 0) +
+      weights.position * (1 - chunk.index / last);
   }
 }
 
 /** BM25 of each document; `frequencies` holds `termCount` query-term counts per document. */
-function bm25(lengths: number[], frequencies: number[], termCount: number): number[] {
+function bm25(lengths: number[], frequencies: number[], termCount: number, k1: number, b: number): number[] {
   const count = lengths.length;
   const totalLength = lengths.reduce((sum, length) => sum + length, 0);
   const documentFrequency = new Float64Array(termCount);
@@ -172,10 +221,10 @@ function bm25(lengths: number[], frequencies: number[], termCount: number): numb
   const idf = Array.from(documentFrequency, (frequency) => Math.log(1 + (count - frequency + 0.5) / (frequency + 0.5)));
   return lengths.map((length, document) => {
     let score = 0;
-    const normalizer = K1 * (1 - B + (B * length) / averageLength);
+    const normalizer = k1 * (1 - b + (b * length) / averageLength);
     for (let term = 0; term < termCount; term++) {
       const frequency = frequencies[document * termCount + term];
-      if (frequency > 0) score += (idf[term] * frequency * (K1 + 1)) / (frequency + normalizer);
+      if (frequency > 0) score += (idf[term] * frequency * (k1 + 1)) / (frequency + normalizer);
     }
     return score;
   });
