@@ -40,6 +40,8 @@ beforeAll(async () => {
     retry: { max_retries: 1, base_delay_ms: 1, max_delay_ms: 5, timeout_ms: 400, max_retry_after_ms: 2_000 },
     breaker: { failure_threshold: 3, cooldown_ms: 300 },
     ledger: { flush_interval_ms: 20 },
+    // These tests are about the core path; the response cache has its own tests.
+    cache: { enabled: false },
   });
   client = new OpenAI({ baseURL: `${frugal.url}/v1`, apiKey: 'unused', maxRetries: 0 });
 });
