@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cacheConfigSchema } from '../pipeline/cache/cache-config.ts';
 import { batchConfigSchema } from '../batch/batch-config.ts';
 
 /** USD per 1M tokens. Numbers or decimal strings; kept exact by the price book. */
@@ -106,7 +107,7 @@ export const configSchema = z.strictObject({
   retry: retrySchema.prefault({}),
   breaker: breakerSchema.prefault({}),
   ledger: ledgerSchema.prefault({}),
-  cache: z.looseObject({}).default({}),
+  cache: cacheConfigSchema.prefault({}),
   compression: z.looseObject({}).default({}),
   budgets: z.array(z.looseObject({})).default([]),
   /** Files/Batches API, batch workers and micro-batching (src/batch/batch-config.ts). */

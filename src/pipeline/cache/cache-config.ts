@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { DEFAULT_THRESHOLD } from './semantic/eval-cache.ts';
+
+/** What a request with `temperature > 0` does: skip the cache, or be cached like any other. */
+const temperaturePolicy = z.enum(['bypass', 'cache']);
+
+/** Per model/route settings; anything left out falls back to the top-level `cache` value. */
+export const cacheOverrideSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  ttl_seconds: z.number().int().positive().optional(),
+  temperature_above_zero: temperaturePolicy.optional(),
+  per_user: z.boolean().optional(),
+  semantic: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      threshold: z.number().min(0).max(1).optional(),
+    })
+    .optional(),
+});
+export type CacheOverride = z.infer<typeof cacheOverrideSchema>;
+
+/** An `/v1/embeddings` model from `models`, with the width of the vectors it returns. */
+const upstreamEmbedderSchema = z.strictObject({
+  model: z.string().min(1),
+  dimensions: z.number().int().positive(),
+});
+
+export const semanticConfigSchema = z
+  .strictObject({
+    /** `routes`: only requests naming a route (virtual model); `all`: real models too; `off`. */
+    enabled: z.enum(['routes', 'all', 'off']).default('routes'),
+    /** `local` needs no network and no weights; or an upstream embeddings model (its cost is charged). */
+    embedder: z.union([z.literal('local'), upstreamEmbedderSchema]).default('local'),
+    /** Cosine similarity a near-duplicate needs; default 0.9 for `local`; required for an upstream embedder. */
+    threshold: z.number().min(0).max(1).optional(),
+    /** A cheap model asked "same question?" before a semantic hit is served (charged to the request). */
+    verifier: z.strictObject({ model: z.string().min(1) }).optional(),
+    /** Precision guards veto hits whose questions differ in numbers, dates, names, negation. */
+    guards: z.boolean().default(true),
+    capacity_per_namespace: z.number().int().positive().default(10_000),
+  })
+  .superRefine((semantic, issues) => {
+    if (semantic.embedder !== 'local' && semantic.threshold === undefined) {
+      issues.addIssue({
+        code: 'custom',
+        path: ['threshold'],
+        message: 'an upstream embedder needs an explicit threshold (measure one with `frugal eval cache --pairs FILE`)',
+      });
+    }
+  });
+
+export const personalDataSchema = z.strictObject({
+  emails: z.boolean().default(true),
+  phone_numbers: z.boolean().default(true),
+  card_numbers: z.boolean().default(true),
+  /** The request's `user` string appearing in the request's messages or in the answer. */
+  user_id: z.boolean().default(true),
+});
+
+/** The `cache` section of the config (docs/cache.md). */
+export const cacheConfigSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  ttl_seconds: z.number().int().positive().default(86_400),
+  /** Every cache key starts with this, so several deployments (or test runs) can share one store. */
+  key_prefix: z.string().default('cache:'),
+  /** Larger answers are not stored, and larger stored entries are read as misses. */
+  max_entry_bytes: z.number().int().positive().default(1_048_576),
+  /** Bounds of a memory or SQLite cache store (LRU); Redis is bounded by its own `maxmemory`. */
+  max_entries: z.number().int().positive().optional(),
+  max_bytes: z.number().int().positive().optional(),
+  temperature_above_zero: temperaturePolicy.default('bypass'),
+  /** Identical concurrent misses share one upstream call. */
+  coalesce: z.boolean().default(true),
+  /** Keys and semantic namespaces include the request's `user`: answers are only replayed to the same user. */
+  per_user: z.boolean().default(false),
+  personal_data: personalDataSchema.prefault({}),
+  semantic: semanticConfigSchema.prefault({}),
+  /** Per model or route name (the name after `rewrite`). */
+  overrides: z.record(z.string(), cacheOverrideSchema).default({}),
+});
+export type CacheConfig = z.infer<typeof cacheConfigSchema>;
+
+/** The settings that apply to one model or route. */
+export interface CachePolicy {
+  enabled: boolean;
+  ttlMs: number;
+  cacheAboveZeroTemperature: boolean;
+  perUser: boolean;
+  semantic: boolean;
+  threshold: number;
+}
+
+/**
+ * Resolves the policy for the model or route a request names. `isRoute` decides the semantic
+ * default: on for routes (virtual models), off for real models, unless configured otherwise.
+ */
+export function resolveCachePolicy(config: CacheConfig, name: string, isRoute: boolean): CachePolicy {
+  const override = config.overrides[name] ?? {};
+  const semanticDefault = config.semantic.enabled === 'all' || (config.semantic.enabled === 'routes' && isRoute);
+  return {
+    enabled: override.enabled ?? config.enabled,
+    ttlMs: (override.ttl_seconds ?? config.ttl_seconds) * 1000,
+    cacheAboveZeroTemperature: (override.temperature_above_zero ?? config.temperature_above_zero) === 'cache',
+    perUser: override.per_user ?? config.per_user,
+    semantic: config.semantic.enabled !== 'off' && (override.semantic?.enabled ?? semanticDefault),
+    threshold: override.semantic?.threshold ?? config.semantic.threshold ?? DEFAULT_THRESHOLD,
+  };
+}
+
+/** The longest TTL any policy uses: semantic indexes live that long after their last write. */
+export function longestTtlMs(config: CacheConfig): number {
+  const ttls = [config.ttl_seconds, ...Object.values(config.overrides).map((override) => override.ttl_seconds ?? 0)];
+  return Math.max(...ttls) * 1000;
+}

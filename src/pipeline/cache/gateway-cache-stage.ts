@@ -1,0 +1,35 @@
+import type { Gateway } from '../../gateway/build-gateway.ts';
+import type { Stage } from '../types.ts';
+import { cacheConfigSchema } from './cache-config.ts';
+import { CacheRuntime } from './cache-runtime.ts';
+import { createCacheStage } from './cache-stage.ts';
+
+const runtimes = new WeakMap<object, CacheRuntime>();
+
+/**
+ * The cache stage for a gateway, on its `stores.cache`. The runtime is remembered per gateway so
+ * the admin routes (purge, stats) act on the same instance. Pending semantic indexes are written
+ * before the stores close: `close` is wrapped here because the gateway has no shutdown hooks yet.
+ */
+export function createGatewayCacheStage(gateway: Omit<Gateway, 'pipeline'>): Stage {
+  const runtime = new CacheRuntime({
+    config: cacheConfigSchema.parse(gateway.config.cache),
+    store: gateway.stores.cache,
+    models: gateway.models,
+    logger: gateway.logger,
+    timeoutMs: gateway.config.retry.timeout_ms,
+  });
+  runtime.extraNames = Object.keys(gateway.config.routes);
+  runtimes.set(gateway, runtime);
+  const close = gateway.close.bind(gateway);
+  gateway.close = async () => {
+    await runtime.close().catch((error: unknown) => gateway.logger.warn({ err: error }, 'semantic cache flush failed'));
+    await close();
+  };
+  return createCacheStage(runtime);
+}
+
+/** The cache runtime a gateway's pipeline uses, if its cache stage was built. */
+export function cacheRuntimeFor(gateway: object): CacheRuntime | undefined {
+  return runtimes.get(gateway);
+}
