@@ -1,7 +1,6 @@
 import { crossValidationFolds } from './cross-validation.ts';
-import { predictProbabilities } from './linear-model.ts';
 import { normalizeScore, promptText, type OutcomesLine } from './outcomes.ts';
-import { trainRouterModel, trainRouter, type CalibrationPoint, type QualityRouterWeights, type RouterTrainingOptions } from './quality-router.ts';
+import { enoughProbability, trainRouterModel, trainRouter, type CalibrationPoint, type QualityRouterWeights, type RouterTrainingOptions } from './quality-router.ts';
 import { routerFeatures } from './router-features.ts';
 
 /** Score of a model on a line on 0..1, the scale read per line so mixed files compare like with like. */
@@ -23,7 +22,7 @@ export function calibrationCurve(outcomes: readonly OutcomesLine[], options: Rou
   const probability = new Float64Array(lines.length);
   for (const fold of crossValidationFolds(lines, folds, options.seed ?? 1)) {
     const model = trainRouterModel(fold.train.map((index) => features[index]), fold.train.map((index) => lines[index]), options);
-    for (const index of fold.test) probability[index] = predictProbabilities(model, features[index])[1];
+    for (const index of fold.test) probability[index] = enoughProbability(model, features[index]);
   }
   const strongTotal = lines.reduce((sum, line) => sum + lineScore(line, options.strong), 0);
   const sorted = Array.from(probability).sort((a, b) => a - b);

@@ -1,10 +1,9 @@
 import { formatUsd, type Nano } from '../../pricing/money.ts';
 import type { PriceBook } from '../../pricing/price-book.ts';
 import type { SparseFeatures } from './hashed-features.ts';
-import { predictProbabilities } from './linear-model.ts';
 import { crossValidationFolds } from './cross-validation.ts';
 import { commonModels, outcomeCostNano, promptText, type OutcomesLine } from './outcomes.ts';
-import { trainRouterModel, type RouterTrainingOptions } from './quality-router.ts';
+import { enoughProbability, trainRouterModel, type RouterTrainingOptions } from './quality-router.ts';
 import { routerFeatures } from './router-features.ts';
 import { evalCascade, type CascadeEvaluation, type OutcomeTable, type ResponseCheck } from './eval-cascade.ts';
 
@@ -157,7 +156,7 @@ export function evalRouter(lines: readonly OutcomesLine[], options: EvalRouterOp
   const probabilities = models.map(() => new Float64Array(lines.length));
   const fit = (trainLines: readonly OutcomesLine[], trainFeatures: readonly SparseFeatures[], model: number, scoreIndices: readonly number[], into: Float64Array): void => {
     const router = trainRouterModel(trainFeatures, trainLines, { ...options.training, strong: models[baseline], weak: models[model] });
-    for (const index of scoreIndices) into[index] = predictProbabilities(router, features[index])[1];
+    for (const index of scoreIndices) into[index] = enoughProbability(router, features[index]);
     progress('training', ++trained, trainingTotal);
   };
 

@@ -134,3 +134,16 @@ describe('parseOutcomes', () => {
     expect(() => parseOutcomes(['{"prompt":"x","outcomes":{"a":{"score":1}}}', '{"prompt":"y","outcomes":{"a":{"score":"high"}}}'])).toThrow(/line 2: outcomes.a.score/);
   });
 });
+
+describe('defaultQualityRouter', () => {
+  it('ships weights with a calibration that honours a 95% quality target with some cheap calls', async () => {
+    const { defaultQualityRouter } = await import('./quality-router.ts');
+    const router = defaultQualityRouter();
+    const threshold = thresholdForQualityTarget(router, 0.95);
+    expect(threshold).toBeLessThan(1);
+    const choice = routeByQuality(router, 'Write a short thank-you note to my neighbour for watering the plants.', { qualityTarget: 0.95 });
+    expect([router.strong, router.weak]).toContain(choice.model);
+    expect(choice.probability).toBeGreaterThanOrEqual(0);
+    expect(choice.probability).toBeLessThanOrEqual(1);
+  });
+});

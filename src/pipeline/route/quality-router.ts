@@ -46,6 +46,8 @@ export interface RouterTrainingOptions {
   learningRate?: number;
   l2?: number;
   seed?: number;
+  /** Learn strong-better / tie / weak-better instead of a yes/no label; P(enough) = 1 − P(strong better). */
+  outcomeClasses?: boolean;
   /** Weight each example by the size of the score gap (graded scores only; default false: it did not help on MT-Bench). */
   weightByGap?: boolean;
 }
@@ -58,7 +60,9 @@ export function routerLabel(line: OutcomesLine, options: RouterTrainingOptions):
   const scale = Object.values(line.outcomes).some((outcome) => outcome.score > 1) ? '1-10' : '0-1';
   const strong = normalizeScore(line.outcomes[options.strong].score, scale);
   const weak = normalizeScore(line.outcomes[options.weak].score, scale);
-  const label = weak >= strong - (options.margin ?? 0) ? 1 : 0;
+  const enough = weak >= strong - (options.margin ?? 0);
+  // Three outcome classes (strong better / tie / weak better) share the features but keep more signal.
+  const label = !enough ? 0 : options.outcomeClasses && weak > strong ? 2 : 1;
   // With graded scores a large gap matters more than a hair's difference; correctness data is 0/1 anyway.
   const weight = scale === '1-10' && options.weightByGap === true ? 0.25 + Math.abs(strong - weak) * 3 : 1;
   return { label, weight };
@@ -69,7 +73,7 @@ export function trainRouterModel(features: readonly SparseFeatures[], lines: rea
   const examples: TrainingExample[] = lines.map((line, index) => ({ features: features[index], ...routerLabel(line, options) }));
   return trainSoftmax(examples, {
     dimensions: ROUTER_DIMENSIONS,
-    classes: 2,
+    classes: options.outcomeClasses ? 3 : 2,
     epochs: options.epochs ?? 6,
     learningRate: options.learningRate ?? 0.05,
     l2: options.l2 ?? 1e-4,
@@ -118,7 +122,12 @@ export function defaultQualityRouter(): QualityRouter {
 
 /** P(the weak model's answer is as good as the strong model's) for a prompt text. */
 export function cheapEnoughProbability(router: Pick<QualityRouter, 'model'>, text: string): number {
-  return predictProbabilities(router.model, routerFeatures(text))[1];
+  return enoughProbability(router.model, routerFeatures(text));
+}
+
+/** 1 − P(strong better): works for the two-class and the three-class model alike. */
+export function enoughProbability(model: LinearModel, features: SparseFeatures): number {
+  return 1 - predictProbabilities(model, features)[0];
 }
 
 /**
