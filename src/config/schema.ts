@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cacheConfigSchema } from '../pipeline/cache/cache-config.ts';
+import { budgetsConfigSchema } from '../pipeline/budget/budget-config.ts';
 import { batchConfigSchema } from '../batch/batch-config.ts';
 
 /** USD per 1M tokens. Numbers or decimal strings; kept exact by the price book. */
@@ -109,7 +110,8 @@ export const configSchema = z.strictObject({
   ledger: ledgerSchema.prefault({}),
   cache: cacheConfigSchema.prefault({}),
   compression: z.looseObject({}).default({}),
-  budgets: z.array(z.looseObject({})).default([]),
+  /** Hard and soft spend limits per tag, tenant or globally (docs/governance.md); key budgets live on the keys. */
+  budgets: budgetsConfigSchema,
   /** Files/Batches API, batch workers and micro-batching (src/batch/batch-config.ts). */
   batch: batchConfigSchema.prefault({}),
   logging: z

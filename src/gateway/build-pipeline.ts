@@ -1,5 +1,6 @@
 import { compose } from '../pipeline/compose.ts';
 import { createAccountStage } from '../pipeline/account/account-stage.ts';
+import { budgetStageFor } from '../pipeline/budget/budget-stage.ts';
 import { createGatewayCacheStage } from '../pipeline/cache/gateway-cache-stage.ts';
 import { createCallHandler } from '../pipeline/call/call-handler.ts';
 import type { ChatHandler, Stage } from '../pipeline/types.ts';
@@ -12,7 +13,7 @@ import type { Gateway } from './build-gateway.ts';
  */
 export function buildPipeline(gateway: Omit<Gateway, 'pipeline'>): ChatHandler {
   const { config } = gateway;
-  const stages: Stage[] = [createAccountStage({ ledger: gateway.ledger, logger: gateway.logger })];
+  const stages: Stage[] = [createAccountStage({ ledger: gateway.ledger, logger: gateway.logger }), budgetStageFor(gateway)];
   stages.push(createGatewayCacheStage(gateway));
   const call = createCallHandler({
     retry: {

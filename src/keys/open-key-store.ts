@@ -1,0 +1,23 @@
+import { join } from 'node:path';
+import { redactUrl } from '../store/redis/redis-connection.ts';
+import type { KeyStore } from './key-store.ts';
+import { PostgresKeyStore } from './postgres-key-store.ts';
+import { SqliteKeyStore } from './sqlite-key-store.ts';
+
+const POSTGRES_URL = /^postgres(ql)?:\/\//i;
+
+/**
+ * Opens the key store that goes with a deployment's `store:` setting: the PostgreSQL database for a
+ * postgres:// URL, `keys.db` in the data dir for `sqlite`, a private in-memory table for `memory`.
+ */
+export async function openKeyStore(options: { store: string; dataDir: string }): Promise<KeyStore> {
+  if (POSTGRES_URL.test(options.store)) {
+    try {
+      return await PostgresKeyStore.open({ url: options.store });
+    } catch (error) {
+      throw new Error(`Cannot open the PostgreSQL key store at ${redactUrl(options.store)}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  if (options.store === 'memory') return new SqliteKeyStore({ path: ':memory:' });
+  return new SqliteKeyStore({ path: join(options.dataDir, 'keys.db') });
+}
