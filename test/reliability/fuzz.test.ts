@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Agent, request } from 'undici';
+import { startTestGateway, type TestGateway } from '../helpers/start-test-gateway.ts';
+
+/**
+ * 10,000 random and mutated bodies against the HTTP edge: every answer is a 2xx or a 4xx with an
+ * error envelope — never a 5xx, never a crash.
+ */
+let frugal: TestGateway;
+const agent = new Agent({ connections: 16 });
+
+beforeAll(async () => {
+  frugal = await startTestGateway({
+    providers: { sim: { type: 'simulated' } },
+    models: { small: { provider: 'sim', price: { input: 0.01, output: 0.01 } } },
+    logging: { level: 'warn' },
+  });
+});
+afterAll(async () => {
+  await agent.close();
+  await frugal?.close();
+});
+
+const validChat = { model: 'small', messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello' }], max_tokens: 16, temperature: 0 };
+const validMessages = { model: 'small', max_tokens: 16, system: 'be brief', messages: [{ role: 'user', content: [{ type: 'text', text: 'hello' }] }] };
+const validEmbeddings = { model: 'small', input: ['a', 'b'] };
+
+/** Replaces, deletes or retypes values at random paths of a valid body. */
+function mutated(base: Record<string, unknown>) {
+  const leaf = fc.oneof(fc.constant(null), fc.boolean(), fc.integer(), fc.double(), fc.string(), fc.constant(0).map(() => []), fc.constant(0).map(() => ({})), fc.jsonValue({ maxDepth: 2 }));
+  return fc.array(fc.tuple(fc.nat(), fc.oneof(fc.constant<'delete'>('delete'), leaf.map((value) => ({ value })))), { minLength: 1, maxLength: 4 }).map((edits) => {
+    const copy = structuredClone(base) as Record<string, unknown>;
+    for (const [pick, edit] of edits) {
+      // Walk to a random container inside the copy.
+      let container: Record<string, unknown> | unknown[] = copy;
+      for (let depth = 0; depth < 3; depth++) {
+        const keys = Object.keys(container);
+        if (keys.length === 0) break;
+        const key = keys[(pick + depth) % keys.length];
+        const child = (container as Record<string, unknown>)[key];
+        if (child && typeof child === 'object' && depth < 2 && pick % 3 !== 0) container = child as Record<string, unknown>;
+        else break;
+      }
+      const keys = Object.keys(container);
+      const key = keys.length > 0 ? keys[pick % keys.length] : 'extra';
+      if (edit === 'delete') delete (container as Record<string, unknown>)[key];
+      else (container as Record<string, unknown>)[key] = edit.value;
+    }
+    return JSON.stringify(copy);
+  });
+}
+
+const bodies = fc.oneof(
+  { weight: 4, arbitrary: mutated(validChat).map((body) => ({ path: '/v1/chat/completions', body })) },
+  { weight: 3, arbitrary: mutated(validMessages).map((body) => ({ path: '/v1/messages', body })) },
+  { weight: 1, arbitrary: mutated(validEmbeddings).map((body) => ({ path: '/v1/embeddings', body })) },
+  { weight: 1, arbitrary: fc.jsonValue().map((value) => ({ path: '/v1/chat/completions', body: JSON.stringify(value) })) },
+  { weight: 1, arbitrary: fc.string().map((body) => ({ path: '/v1/messages', body })) },
+  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map((bytes) => ({ path: '/v1/chat/completions', body: Buffer.from(bytes).toString('latin1') })) },
+);
+
+describe('fuzzing the HTTP edge', () => {
+  it('10,000 random and mutated bodies get only 2xx or 4xx answers', async () => {
+    const statuses = new Map<number, number>();
+    const serverErrors: string[] = [];
+    await fc.assert(
+      fc.asyncProperty(bodies, async ({ path, body }) => {
+        const response = await request(`${frugal.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, dispatcher: agent });
+        const text = await response.body.text();
+        statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
+        if (response.statusCode >= 500) serverErrors.push(`${response.statusCode} ${path} ${body.slice(0, 300)} → ${text.slice(0, 300)}`);
+        if (response.statusCode >= 400) {
+          const parsed = JSON.parse(text) as { error?: unknown };
+          expect(parsed.error).toBeDefined();
+        }
+        return response.statusCode < 500;
+      }),
+      { numRuns: 10_000 },
+    );
+    expect(serverErrors).toEqual([]);
+    const health = await request(`${frugal.url}/health`, { dispatcher: agent });
+    expect(health.statusCode).toBe(200);
+    await health.body.text();
+    console.log('status counts', Object.fromEntries(statuses));
+  });
+});
