@@ -86,7 +86,8 @@ function addDelta(builder: ChoiceBuilder, choice: ChunkChoice): void {
   if (delta.role) builder.role = delta.role;
   if (typeof delta.content === 'string') {
     builder.content += delta.content;
-    builder.hasContent = true;
+    // The role chunk's empty content says nothing: a tool-call answer keeps `content: null`.
+    if (delta.content !== '') builder.hasContent = true;
   }
   if (typeof delta.refusal === 'string') builder.refusal += delta.refusal;
   for (const call of delta.tool_calls ?? []) {
