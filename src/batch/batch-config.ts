@@ -43,6 +43,8 @@ export const batchConfigSchema = z.strictObject({
   max_file_bytes: z.number().int().positive().default(100 * 1024 * 1024),
   /** Most lines in one input file (OpenAI allows 50,000). */
   max_lines: z.number().int().positive().default(50_000),
+  /** PostgreSQL schema for the job tables when `store` is a postgres:// URL (default: the search_path). */
+  postgres_schema: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a plain SQL identifier').optional(),
   micro_batch: microBatchConfigSchema.prefault({}),
 });
 export type BatchConfig = z.infer<typeof batchConfigSchema>;
