@@ -11,6 +11,7 @@ import type { ChatHandler, ModelEntry } from '../pipeline/types.ts';
 import { buildModels } from './build-models.ts';
 import { buildPipeline } from './build-pipeline.ts';
 import { createLogger } from '../logging/create-logger.ts';
+import { openBatchSystem, type BatchSystem } from '../batch/batch-system.ts';
 
 /** Everything a running Frugal holds: built once from config by the composition root. */
 export interface Gateway {
@@ -24,6 +25,8 @@ export interface Gateway {
   ledger: LedgerWriter;
   breakers: BreakerRegistry;
   pipeline: ChatHandler;
+  /** Files/Batches API, its job store and workers (src/batch). */
+  batch: BatchSystem;
   dataDir: string;
   close(): Promise<void>;
 }
@@ -63,7 +66,9 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
     breakers,
     dataDir,
     pipeline: undefined as unknown as ChatHandler,
+    batch: undefined as unknown as BatchSystem,
     async close() {
+      await gateway.batch?.close();
       await ledger.close();
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));
       await stores.close();
@@ -71,5 +76,6 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
     },
   };
   gateway.pipeline = buildPipeline(gateway);
+  gateway.batch = await openBatchSystem(gateway);
   return gateway;
 }
