@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
+import { startFakeOpenAI } from './support/fake-openai-upstream.ts';
+import type { FakeUpstream } from './support/fake-upstream.ts';
+import { startTestGateway, type TestGateway } from './helpers/start-test-gateway.ts';
+import { requireService, testRedisUrl } from '../src/store/contract/require-service.ts';
+
+let upstream: FakeUpstream;
+
+beforeAll(async () => {
+  upstream = await startFakeOpenAI({ apiKey: 'sk-test-cache-stores-0' });
+});
+
+afterAll(async () => {
+  await upstream?.close();
+});
+
+function gatewayConfig(extra: Record<string, unknown>): Record<string, unknown> {
+  return {
+    providers: { primary: { type: 'openai-compatible', base_url: upstream.url, api_key: 'sk-test-cache-stores-0' } },
+    models: {
+      'gpt-4o': { provider: 'primary', upstream_model: 'gpt-4o', price: { input: 2.5, output: 10 } },
+      faq: { provider: 'primary', upstream_model: 'faq', price: { input: 1, output: 1 } },
+    },
+    ...extra,
+  };
+}
+
+async function ask(frugal: TestGateway, model: string, content: string) {
+  const client = new OpenAI({ baseURL: `${frugal.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  const { data, response } = await client.chat.completions.create({ model, messages: [{ role: 'user', content }] }).withResponse();
+  return { text: data.choices[0].message.content, cache: response.headers.get('x-frugal-cache') };
+}
+
+describe('SQLite cache (the embedded default)', () => {
+  it('survives a restart on the same data dir, exact and semantic entries alike', async () => {
+    upstream.reset();
+    const dataDir = mkdtempSync(join(tmpdir(), 'frugal-cache-restart-'));
+    const config = gatewayConfig({ store: 'sqlite', cache: { overrides: { faq: { semantic: { enabled: true } } } } });
+    const first = await startTestGateway(config, { dataDir });
+    upstream.script({ text: 'Kept across restarts.' }, { text: 'Semantic answer.' });
+    expect((await ask(first, 'gpt-4o', 'What survives a restart?')).cache).toBe('miss');
+    expect((await ask(first, 'faq', 'How do I change my delivery address?')).cache).toBe('miss');
+    await first.close();
+
+    const second = await startTestGateway(config, { dataDir });
+    try {
+      expect(await ask(second, 'gpt-4o', 'What survives a restart?')).toEqual({ text: 'Kept across restarts.', cache: 'hit' });
+      expect(await ask(second, 'faq', 'how do i change my delivery address')).toEqual({ text: 'Semantic answer.', cache: 'semantic-hit' });
+      expect(upstream.requestsTo('/v1/chat/completions')).toHaveLength(2);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+const redisUp = await requireService('Redis', testRedisUrl);
+
+describe.skipIf(!redisUp)('Redis cache shared by two gateway replicas', () => {
+  const keyPrefix = `cache-test-${randomUUID()}:`;
+  let replicaA: TestGateway;
+  let replicaB: TestGateway;
+
+  beforeAll(async () => {
+    const config = gatewayConfig({ store: 'memory', redis: testRedisUrl, cache: { key_prefix: keyPrefix } });
+    replicaA = await startTestGateway(config);
+    replicaB = await startTestGateway(config);
+  });
+
+  afterAll(async () => {
+    await replicaA?.gateway.stores.cache.deletePrefix(keyPrefix);
+    await replicaA?.close();
+    await replicaB?.close();
+  });
+
+  it('serves on one replica the answer the other one stored', async () => {
+    upstream.reset();
+    upstream.script({ text: 'Answered once for the fleet.' });
+    expect((await ask(replicaA, 'gpt-4o', 'Shared question?')).cache).toBe('miss');
+    expect(await ask(replicaB, 'gpt-4o', 'Shared question?')).toEqual({ text: 'Answered once for the fleet.', cache: 'hit' });
+    expect(upstream.requestsTo('/v1/chat/completions')).toHaveLength(1);
+  });
+
+  it('purges on every replica through the shared store', async () => {
+    upstream.reset();
+    await ask(replicaA, 'gpt-4o', 'Purge me?');
+    const purge = await fetch(`${replicaB.url}/admin/cache?route=gpt-4o`, { method: 'DELETE' });
+    expect(purge.status).toBe(200);
+    expect((await ask(replicaA, 'gpt-4o', 'Purge me?')).cache).toBe('miss');
+  });
+});
