@@ -2,40 +2,67 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** A Frugal started as a child process (`node bin/frugal.js serve`), as an operator would run it. */
 export interface SpawnedFrugal {
-  child: ChildProcess;
   url: string;
-  output: () => string;
+  child: ChildProcess;
+  output: string[];
   /** Resolves with the exit code once the process has exited. */
   exited: Promise<number | null>;
+  /** SIGKILL: no shutdown hook runs (the kill -9 case). */
+  kill(): Promise<void>;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<void>;
 }
 
 const binary = join(import.meta.dirname, '..', '..', 'bin', 'frugal.js');
 
-/** Runs `frugal serve` as a real child process with a YAML config, and waits until it listens. */
-export async function spawnFrugal(configYaml: string, dataDir: string, env: Record<string, string> = {}): Promise<SpawnedFrugal> {
-  const configPath = join(dataDir, 'frugal.config.yaml');
-  writeFileSync(configPath, configYaml);
-  const child = spawn(process.execPath, [binary, 'serve', '--config', configPath, '--port', '0'], {
+/**
+ * Writes `config` (YAML text, or an object written as JSON) to `<dataDir>/<name>` and serves it on a
+ * free port with FRUGAL_DATA_DIR set; resolves once it listens.
+ */
+export async function spawnFrugal(config: string | Record<string, unknown>, dataDir: string, name = 'frugal', env: Record<string, string> = {}): Promise<SpawnedFrugal> {
+  const configPath = join(dataDir, typeof config === 'string' ? `${name}.config.yaml` : `${name}.json`);
+  writeFileSync(configPath, typeof config === 'string' ? config : JSON.stringify(config));
+  const child = spawn(process.execPath, [binary, 'serve', '--config', configPath, '--port', '0', '--host', '127.0.0.1'], {
     env: { ...process.env, FRUGAL_DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
+  const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`frugal did not start:\n${output}`)), 20_000);
-    const check = () => {
-      const match = /Frugal listening on (http:\/\/[^"\s]+)/.exec(output);
+    const timer = setTimeout(() => reject(new Error(`Frugal did not start:\n${output.join('')}`)), 20_000);
+    let started = false;
+    const onData = (chunk: Buffer) => {
+      output.push(String(chunk));
+      if (output.length > 2_000) output.splice(0, 1_000);
+      if (started) return;
+      const match = /Frugal listening on (http:\/\/[\d.:]+)/.exec(output.join(''));
       if (match) {
+        started = true;
         clearTimeout(timer);
-        child.stdout!.off('data', check);
         resolve(match[1]);
       }
     };
-    child.stdout!.on('data', check);
-    child.once('exit', () => reject(new Error(`frugal exited early:\n${output}`)));
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (!started) reject(new Error(`Frugal exited with ${code}:\n${output.join('')}`));
+    });
   });
-  return { child, url, output: () => output, exited };
+  return {
+    url,
+    child,
+    output,
+    exited,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
