@@ -70,12 +70,14 @@ export function timeChart(element, spec) {
  * A bar chart over named categories (features, models, keys, levers, budgets). Several series
  * are drawn over each other in order, so a total then a part reads as a stacked bar.
  * @param {HTMLElement} element
- * @param {{ labels: string[], series: { label: string, values: number[], color: string }[], format: (value: number) => string, max?: number }} spec
+ * @param {{ labels: string[], series: { label: string, values: number[], color: string }[], format: (value: number) => string, max?: number, threshold?: { value: number, color: string } }} spec
  */
 export function barChart(element, spec) {
   const bars = uPlotGlobal.paths.bars({ size: [0.6, 64] });
   const count = spec.labels.length;
-  const shortLabel = (label) => (label.length > 18 ? label.slice(0, 17) + '…' : label);
+  // About 7 px per character: a label may use its bar's share of the width.
+  const maxCharacters = Math.max(8, Math.floor(widthOf(element) / Math.max(1, count) / 7) - 2);
+  const shortLabel = (label) => (label.length > maxCharacters ? label.slice(0, maxCharacters - 1) + '…' : label);
   const options = {
     legend: { show: spec.series.length > 1 },
     cursor: { drag: { x: false, y: false } },
@@ -99,6 +101,22 @@ export function barChart(element, spec) {
       })),
     ],
   };
+  if (spec.threshold) options.hooks = { draw: [(chart) => drawThreshold(chart, spec.threshold)] };
   const data = [spec.labels.map((_label, index) => index), ...spec.series.map((series) => series.values)];
   return replace(element, options, data);
+}
+
+/** A dashed horizontal line across the plot (a budget's limit), drawn over the bars. */
+function drawThreshold(chart, threshold) {
+  const context = chart.ctx;
+  const y = Math.round(chart.valToPos(threshold.value, 'y', true));
+  context.save();
+  context.strokeStyle = threshold.color;
+  context.lineWidth = 2 * devicePixelRatio;
+  context.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
+  context.beginPath();
+  context.moveTo(chart.bbox.left, y);
+  context.lineTo(chart.bbox.left + chart.bbox.width, y);
+  context.stroke();
+  context.restore();
 }

@@ -5,7 +5,7 @@
 import { barChart, resizeCharts, showEmpty, timeChart } from './dashboard-charts.js';
 
 const KEY_STORAGE = 'frugal-admin-key';
-const COLORS = { spend: '#2563eb', baseline: '#9ca3af', savings: '#16a34a', cache: '#0891b2', escalation: '#d97706', reserved: '#fcd34d', spent: '#dc2626' };
+const COLORS = { spend: '#2563eb', baseline: '#9ca3af', savings: '#16a34a', cache: '#0891b2', escalation: '#d97706', reserved: '#fcd34d', spent: '#dc2626', limit: '#374151' };
 const LEVER_NAMES = { routing: 'routing', cascade: 'cascade', cache: 'cache', compression: 'compression', prompt_cache: 'prompt cache', batch: 'batch', micro_batch: 'micro-batch', evaluation: 'evaluation' };
 
 const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -60,9 +60,15 @@ function parseBudgets(body) {
     for (const field of [`${name}_usd`, `${name}Usd`, name]) if (item[field] != null && Number.isFinite(Number(item[field]))) return Number(item[field]);
     return 0;
   };
+  // What a budget counts, in words: `feature=support (day)`, `key key_1 (month)`, `global (month)`.
+  const nameOf = (item) => {
+    if (item.name) return String(item.name);
+    const subject = item.tag ?? (item.key_id ? `key ${item.key_id}` : item.scope === 'tenant' && item.tenant ? `tenant ${item.tenant}` : item.scope ?? item.id ?? 'budget');
+    return item.period ? `${subject} (${item.period}${item.mode === 'soft' ? ', soft' : ''})` : String(subject);
+  };
   return list
     .map((item) => ({
-      name: String(item.name ?? item.id ?? item.scope ?? 'budget'),
+      name: nameOf(item),
       limit: money(item, 'limit'),
       spent: money(item, 'spent'),
       reserved: money(item, 'reserved'),
@@ -125,6 +131,7 @@ function drawCharts(summary, budgets) {
         { label: 'spent + reserved (% of limit)', values: budgets.map((budget) => used(budget, budget.spent + budget.reserved)), color: COLORS.reserved },
         { label: 'spent (% of limit)', values: budgets.map((budget) => used(budget, budget.spent)), color: COLORS.spent },
       ],
+      threshold: { value: 100, color: COLORS.limit },
       format: (value) => `${Math.round(value)}%`,
       max: Math.max(100, ...budgets.map((budget) => used(budget, budget.spent + budget.reserved) * 1.1)),
     });
