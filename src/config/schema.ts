@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { cacheConfigSchema } from '../pipeline/cache/cache-config.ts';
 import { budgetsConfigSchema } from '../pipeline/budget/budget-config.ts';
 import { batchConfigSchema } from '../batch/batch-config.ts';
+import { routesSchema } from '../pipeline/route/route-config.ts';
 
 /** USD per 1M tokens. Numbers or decimal strings; kept exact by the price book. */
 const usdAmount = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/, 'a decimal USD amount')]);
@@ -102,7 +103,7 @@ export const configSchema = z.strictObject({
   providers: z.record(z.string(), providerSchema).default({}),
   models: z.record(z.string(), modelSchema).default({}),
   /** Virtual models: task routing, quality routing and cascades (see docs/CONFIG.md). */
-  routes: z.record(z.string(), z.looseObject({})).default({}),
+  routes: routesSchema.default({}),
   /** Requests for the key are served as the value (a route or model): `{ gpt-4o: auto }`. */
   rewrite: z.record(z.string(), z.string()).default({}),
   retry: retrySchema.prefault({}),

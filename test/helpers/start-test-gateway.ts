@@ -25,6 +25,20 @@ export async function startTestGateway(rawConfig: Record<string, unknown>, optio
   });
   const logger = createLogger('debug', sink);
   const running = await startFrugal({ config, port: 0, host: '127.0.0.1', dataDir, logger });
+  const close = running.close.bind(running);
+  // Every gateway a test starts is checked on close: no provider, gateway or admin key in any log line.
+  const secrets = [
+    ...Object.values(config.providers).map((provider) => provider.api_key),
+    ...config.auth.keys,
+    config.auth.admin_key,
+  ].filter((secret): secret is string => typeof secret === 'string' && secret.length >= 8);
+  running.close = async () => {
+    await close();
+    for (const secret of secrets) {
+      const leaked = logs.find((line) => line.includes(secret));
+      if (leaked) throw new Error(`a key appeared in a log line: ${leaked.replace(secret, '<the key>')}`);
+    }
+  };
   return Object.assign(running, { logs, dataDir });
 }
 
