@@ -34,6 +34,22 @@ const realProviders: Record<string, { env: string; config: Record<string, unknow
   },
 };
 
+/** The seeds' task map over the seed models (docs/routing.md); savings are measured against gpt-4o. */
+const autoRoute = {
+  description: 'cheapest seed model per task class',
+  baseline: 'gpt-4o',
+  tasks: {
+    chat: 'deepseek-v4-flash',
+    code: 'deepseek-coder',
+    classification: 'qwen3-8b',
+    summarization: 'qwen3-32b',
+    translation: 'qwen-mt-turbo',
+    reasoning: 'deepseek-reasoner',
+    math: 'deepseek-reasoner',
+    creative: 'deepseek-v4-flash',
+  },
+};
+
 export function defaultConfig(env: Env): Record<string, unknown> {
   const providers: Record<string, Record<string, unknown>> = {};
   for (const [name, provider] of Object.entries(realProviders)) {
@@ -62,7 +78,7 @@ export function defaultConfig(env: Env): Record<string, unknown> {
       simulate: { latency_ms: { default: 40, 'gpt-4o': 120, 'deepseek-reasoner': 300 }, chunk_delay_ms: 5 },
     };
   }
-  const config: Record<string, unknown> = { providers, models };
+  const config: Record<string, unknown> = { providers, models, routes: { auto: autoRoute } };
   if (env.FRUGAL_API_KEYS) config.auth = { keys: env.FRUGAL_API_KEYS.split(',').map((key) => key.trim()).filter(Boolean) };
   return config;
 }

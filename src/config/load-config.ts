@@ -3,6 +3,7 @@ import { LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type FrugalConfig } from './schema.ts';
 import { defaultConfig } from './default-config.ts';
+import { routeConfigIssues } from '../pipeline/route/route-config.ts';
 
 /** A config error that names where the problem is and what was expected. */
 export class ConfigError extends Error {
@@ -112,6 +113,7 @@ function crossCheck(config: FrugalConfig): string[] {
       issues.push(`providers.${name}.base_url: required for type openai-compatible`);
     }
   }
+  issues.push(...routeConfigIssues(config.routes, Object.keys(config.models)));
   const servable = new Set([...Object.keys(config.models), ...Object.keys(config.routes)]);
   for (const [from, to] of Object.entries(config.rewrite)) {
     if (!servable.has(to)) issues.push(`rewrite.${from}: '${to}' is neither a model nor a route`);

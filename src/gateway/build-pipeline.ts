@@ -3,7 +3,12 @@ import { createAccountStage } from '../pipeline/account/account-stage.ts';
 import { budgetStageFor } from '../pipeline/budget/budget-stage.ts';
 import { createGatewayCacheStage } from '../pipeline/cache/gateway-cache-stage.ts';
 import { createCallHandler } from '../pipeline/call/call-handler.ts';
+import { compileRoutes, createRouteStage } from '../pipeline/route/route-stage.ts';
+import { createCascadeStage } from '../pipeline/cascade/cascade-stage.ts';
+import { ShadowEvaluator } from '../pipeline/cascade/shadow-evaluator.ts';
+import { OutcomesStore } from '../pipeline/cascade/outcomes-store.ts';
 import type { ChatHandler, Stage } from '../pipeline/types.ts';
+import { createMicroBatchStage } from '../batch/micro-batch/micro-batch-stage.ts';
 import type { Gateway } from './build-gateway.ts';
 
 /**
@@ -15,6 +20,9 @@ export function buildPipeline(gateway: Omit<Gateway, 'pipeline'>): ChatHandler {
   const { config } = gateway;
   const stages: Stage[] = [createAccountStage({ ledger: gateway.ledger, logger: gateway.logger }), budgetStageFor(gateway)];
   stages.push(createGatewayCacheStage(gateway));
+  const shadow = new ShadowEvaluator({ ledger: gateway.ledger, outcomes: new OutcomesStore(gateway.dataDir), logger: gateway.logger });
+  stages.push(createRouteStage(compileRoutes(config.routes, gateway.models, gateway.configSource)), createCascadeStage({ shadow }));
+  stages.push(createMicroBatchStage(config.batch.micro_batch));
   const call = createCallHandler({
     retry: {
       maxRetries: config.retry.max_retries,

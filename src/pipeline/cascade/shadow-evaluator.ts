@@ -1,0 +1,142 @@
+import type { Logger } from 'pino';
+import type { ChatRequest, ChatResponse } from '../../protocol/openai/chat-schema.ts';
+import { nanoToUsdNumber, type Nano } from '../../pricing/money.ts';
+import type { LedgerRecord } from '../../store/types.ts';
+import type { Attempt, ChatHandler, ModelEntry, RequestContext } from '../types.ts';
+import { answerText, attemptsOfFailure, callModel } from './call-model.ts';
+import { pairwiseRequest, parsePairwise } from './judge.ts';
+import type { OutcomesStore } from './outcomes-store.ts';
+
+/** Where shadow results and their charges go. */
+export interface ShadowEvaluatorOptions {
+  ledger: { write(record: LedgerRecord): void };
+  outcomes: OutcomesStore;
+  logger?: Logger;
+  random?: () => number;
+  /** Longest a background baseline or judge call may take (default 120 s). */
+  timeoutMs?: number;
+}
+
+/** The answer the client got, as the shadow compares it. */
+export interface ServedAnswer {
+  model: ModelEntry;
+  response: ChatResponse;
+  costNano: Nano;
+}
+
+/**
+ * Shadow evaluation on live traffic: for a sampled share of a route's requests, after the client's
+ * answer is settled, asks the baseline model the same question in the background, has a judge
+ * score both answers blind (order randomized), appends an outcomes line, and charges the calls to
+ * the `evaluation` lever in a ledger record of their own. It never delays or changes the client's
+ * answer: it starts after the answer exists and nothing waits for it.
+ */
+export class ShadowEvaluator {
+  readonly #options: ShadowEvaluatorOptions;
+  readonly #pending = new Set<Promise<void>>();
+
+  constructor(options: ShadowEvaluatorOptions) {
+    this.#options = options;
+  }
+
+  /** True when this request is in the sample. */
+  sampled(sample: number): boolean {
+    return sample > 0 && (this.#options.random ?? Math.random)() < sample;
+  }
+
+  /** Starts a shadow evaluation in the background (errors are logged, never thrown). */
+  start(next: ChatHandler, request: ChatRequest, context: RequestContext, judge: ModelEntry, served: ServedAnswer): void {
+    const baseline = context.baseline;
+    if (!baseline || baseline.name === served.model.name) return;
+    const run = this.#run(next, request, context, baseline, judge, served)
+      .catch((error: unknown) => this.#options.logger?.warn({ err: error, requestId: context.requestId }, 'shadow evaluation failed'))
+      .finally(() => this.#pending.delete(run));
+    this.#pending.add(run);
+  }
+
+  /** Resolves when every started shadow evaluation has finished (shutdown, tests). */
+  async idle(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+
+  async #run(next: ChatHandler, request: ChatRequest, context: RequestContext, baseline: ModelEntry, judge: ModelEntry, served: ServedAnswer): Promise<void> {
+    const started = performance.now();
+    const signal = AbortSignal.timeout(this.#options.timeoutMs ?? 120_000);
+    const attempts: Attempt[] = [];
+    let detail = 'no verdict';
+    try {
+      const shadow = await callModel(next, request, context, baseline, 'shadow', signal);
+      attempts.push(...shadow.attempts);
+      const servedText = answerText(served.response);
+      const baselineText = answerText(shadow.response);
+      const servedFirst = (this.#options.random ?? Math.random)() < 0.5;
+      const verdictCall = await callModel(next, pairwiseRequest(request, servedFirst ? servedText : baselineText, servedFirst ? baselineText : servedText), context, judge, 'judge', signal);
+      attempts.push(...verdictCall.attempts);
+      const verdict = parsePairwise(answerText(verdictCall.response));
+      if (verdict) {
+        const servedScore = servedFirst ? verdict.a : verdict.b;
+        const baselineScore = servedFirst ? verdict.b : verdict.a;
+        const shadowCost = shadow.attempts.reduce((sum, attempt) => sum + attempt.costNano, 0);
+        await this.#options.outcomes.append({
+          prompt: request.messages,
+          outcomes: {
+            [served.model.name]: { score: servedScore, cost: nanoToUsdNumber(served.costNano), response: servedText },
+            [baseline.name]: { score: baselineScore, cost: nanoToUsdNumber(shadowCost), response: baselineText },
+          },
+          time: Date.now(),
+          tenant: context.tenant,
+          request_id: context.requestId,
+          route: context.route ?? null,
+          task: context.task ?? null,
+          judge: judge.name,
+          served_model: served.model.name,
+          baseline_model: baseline.name,
+        });
+        detail = `${served.model.name} ${servedScore}/10 vs ${baseline.name} ${baselineScore}/10 (judge ${judge.name}, served answer shown ${servedFirst ? 'first' : 'second'})`;
+      } else {
+        detail = `judge ${judge.name} gave no scores in the form "A: n, B: n"`;
+      }
+    } catch (error) {
+      attempts.push(...attemptsOfFailure(error));
+      detail = `failed: ${(error as Error)?.message ?? String(error)}`;
+    } finally {
+      this.#record(context, baseline, attempts, detail, started);
+    }
+  }
+
+  /** One ledger record for the evaluation's calls: no baseline, so its whole cost shows as the `evaluation` lever's (negative) saving. */
+  #record(context: RequestContext, baseline: ModelEntry, attempts: Attempt[], detail: string, started: number): void {
+    const costNano = attempts.reduce((sum, attempt) => sum + attempt.costNano, 0);
+    const shadowCall = attempts.find((attempt) => attempt.purpose === 'shadow' && attempt.status === 'ok');
+    this.#options.ledger.write({
+      id: `${context.requestId}.shadow`,
+      time: Date.now(),
+      tenant: context.tenant,
+      keyId: context.keyId,
+      tags: context.tags,
+      endpoint: context.endpoint,
+      requestedModel: context.requestedModel,
+      route: context.route ?? null,
+      task: context.task ?? null,
+      servedModel: shadowCall ? baseline.name : null,
+      servedProvider: shadowCall?.provider ?? null,
+      simulated: baseline.simulated,
+      stream: false,
+      attempts,
+      inputTokens: shadowCall?.usage?.inputTokens ?? 0,
+      cachedInputTokens: shadowCall?.usage?.cachedInputTokens ?? 0,
+      cacheWriteTokens: shadowCall?.usage?.cacheWriteTokens ?? 0,
+      outputTokens: shadowCall?.usage?.outputTokens ?? 0,
+      usageEstimated: shadowCall?.usage?.estimated ?? false,
+      costNano,
+      baselineCostNano: 0,
+      savingsNano: costNano === 0 ? {} : { evaluation: -costNano },
+      latencyMs: Math.round(performance.now() - started),
+      status: detail.startsWith('failed') ? 'error' : 'ok',
+      httpStatus: detail.startsWith('failed') ? 502 : 200,
+      errorCode: detail.startsWith('failed') ? 'shadow_failed' : null,
+      cacheStatus: 'bypass',
+      trace: [{ stage: 'shadow', detail }],
+    });
+  }
+}
