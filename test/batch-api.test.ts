@@ -211,9 +211,9 @@ describe('cancel and expiry', () => {
     sync.reset();
     expect(batch.status).toBe('cancelled');
     expect(batch.cancelled_at).not.toBeNull();
-    expect(batch.request_counts.completed).toBeLessThan(30);
+    expect(batch.request_counts!.completed).toBeLessThan(30);
     const errorsFile = await outputLines(batch.error_file_id);
-    expect(errorsFile.length + batch.request_counts.completed).toBe(30);
+    expect(errorsFile.length + batch.request_counts!.completed).toBe(30);
     expect(errorsFile.every((line) => line.error.code === 'batch_cancelled')).toBe(true);
     const again = await client.batches.cancel(created.id);
     expect(again.status).toBe('cancelled');
@@ -223,7 +223,7 @@ describe('cancel and expiry', () => {
     sync.reset();
     sync.setDefault({ latencyMs: 300 });
     const file = await client.files.create({ file: await toFile(Buffer.from(jsonl('small', 40)), 'in.jsonl'), purpose: 'batch' });
-    const created = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '1s' });
+    const created = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '1s' as '24h' });
     const batch = await runToEnd(created.id);
     sync.reset();
     expect(batch.status).toBe('expired');
@@ -231,7 +231,7 @@ describe('cancel and expiry', () => {
     const errorsFile = await outputLines(batch.error_file_id);
     expect(errorsFile.length).toBeGreaterThan(0);
     expect(errorsFile.every((line) => line.error.code === 'batch_expired')).toBe(true);
-    expect(errorsFile.length + batch.request_counts.completed).toBe(40);
+    expect(errorsFile.length + batch.request_counts!.completed).toBe(40);
   });
 });
 

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { packMessages, parseNumberedAnswers } from './numbered-prompts.ts';
+import { apportion } from './apportion.ts';
+
+describe('numbered answers', () => {
+  it('reads multi-line answers back by number, in any order', () => {
+    expect(parseNumberedAnswers('[2] no\n[1] yes,\nreally\n[3] maybe', 3)).toEqual(['yes,\nreally', 'no', 'maybe']);
+  });
+
+  it('gives undefined for a missing, repeated, empty or out-of-range number', () => {
+    expect(parseNumberedAnswers('[1] a\n[3] c\n[3] again\n[4] d\n[2]', 3)).toEqual(['a', undefined, undefined]);
+    expect(parseNumberedAnswers('I cannot do that.', 2)).toEqual([undefined, undefined]);
+  });
+
+  it('packs the questions under the shared system prompt', () => {
+    const [system, user] = packMessages('Classify.', ['one', 'two']);
+    expect(system.content).toMatch(/^Classify\.\n\n.*numbered \[1\] to \[2\]/s);
+    expect(user.content).toBe('[1] one\n\n[2] two');
+  });
+
+  it('round-trips any answers without brackets at line starts', () => {
+    const answer = fc.string({ minLength: 1 }).filter((text) => text.trim() !== '' && !/^\s*(\*\*)?\[\d+\]/m.test(text));
+    fc.assert(fc.property(fc.array(answer, { minLength: 1, maxLength: 8 }), (answers) => {
+      const text = answers.map((entry, index) => `[${index + 1}] ${entry}`).join('\n');
+      expect(parseNumberedAnswers(text, answers.length)).toEqual(answers.map((entry) => entry.trim()));
+    }));
+  });
+});
+
+describe('apportion', () => {
+  it('splits an integer exactly, in proportion', () => {
+    expect(apportion(10, [1, 1, 1])).toEqual([4, 3, 3]);
+    expect(apportion(7, [0, 0])).toEqual([4, 3]);
+    fc.assert(fc.property(fc.nat(1_000_000), fc.array(fc.nat(1_000), { minLength: 1, maxLength: 20 }), (total, weights) => {
+      const parts = apportion(total, weights);
+      expect(parts.reduce((sum, part) => sum + part, 0)).toBe(total);
+      expect(parts.every((part) => part >= 0)).toBe(true);
+    }));
+  });
+});

@@ -1,0 +1,110 @@
+import { messageText, type ChatRequest, type ChatResponse } from '../../protocol/openai/chat-schema.ts';
+import { costOf } from '../../pricing/price-book.ts';
+import { usageToOpenAI, type TokenUsage } from '../../pricing/usage.ts';
+import { countChatTokens, countTextTokens } from '../../tokens/count-tokens.ts';
+import type { Attempt, ChatHandler, ChatOutcome, RequestContext } from '../../pipeline/types.ts';
+import { apportion, apportionNano } from './apportion.ts';
+import { packMessages, parseNumberedAnswers } from './numbered-prompts.ts';
+
+/** One waiting request of a pack. */
+export interface PackItem {
+  request: ChatRequest;
+  context: RequestContext;
+  resolve(outcome: ChatOutcome): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Sends a pack as one call and answers each item from it. Accounting per item:
+ * - its share of the packed call's cost (split by its share of the tokens), as its attempt;
+ * - `usage` = the tokens a separate call would have used — its own prompt alone and its own answer,
+ *   counted with the tokenizer and scaled to the provider's count of the packed call — so the ledger's
+ *   baseline is "separate calls" and the difference is the `micro_batch` saving;
+ * - an item whose answer cannot be parsed keeps its (charged, rejected) share and is asked alone.
+ * A pack of one, or a packed call that fails, falls back to separate calls.
+ */
+export async function runPack(next: ChatHandler, items: PackItem[]): Promise<void> {
+  if (items.length === 1) return settle(items[0], () => next(items[0].request, items[0].context));
+  const first = items[0];
+  const system = first.request.messages.length === 2 ? messageText(first.request.messages[0].content) : undefined;
+  const questions = items.map((item) => messageText(item.request.messages.at(-1)?.content ?? ''));
+  const maxTokens = items.every((item) => item.request.max_tokens) ? items.reduce((sum, item) => sum + (item.request.max_tokens ?? 0), 0) : undefined;
+  const { max_tokens: _maxTokens, max_completion_tokens: _maxCompletion, metadata: _metadata, user: _user, ...shared } = first.request;
+  const packed: ChatRequest = { ...shared, messages: packMessages(system, questions), ...(maxTokens ? { max_tokens: maxTokens } : {}) };
+  // The pack belongs to no single client: one client going away must not abort the others' answers.
+  const packContext: RequestContext = {
+    ...first.context, requestId: `${first.context.requestId}_pack`, signal: new AbortController().signal,
+    attempts: [], trace: [], savings: {}, extras: {}, headers: {}, usage: undefined, served: undefined, cacheStatus: 'bypass',
+  };
+  let response: ChatResponse;
+  try {
+    const outcome = await next(packed, packContext);
+    if (outcome.kind !== 'response') throw new Error('a packed call returned a stream');
+    response = outcome.response;
+  } catch {
+    first.context.attempts.push(...packContext.attempts);
+    await Promise.all(items.map((item) => settle(item, () => alone(next, item, 'the packed call failed'))));
+    return;
+  }
+  const text = response.choices[0]?.message.content ?? '';
+  const answers = parseNumberedAnswers(text, items.length);
+  const accepted = [...packContext.attempts].reverse().find((attempt) => attempt.status === 'ok');
+  const packUsage = packContext.usage ?? accepted?.usage;
+  const packCost = packContext.attempts.reduce((sum, attempt) => sum + attempt.costNano, 0);
+  const price = packContext.served?.price;
+
+  // Tokenizer counts, scaled to what the provider reported for the whole pack.
+  const aloneInput = items.map((item) => countChatTokens(item.request));
+  const answerTokens = answers.map((answer) => (answer === undefined ? 0 : countTextTokens(answer)));
+  const inputScale = packUsage ? packUsage.inputTokens / Math.max(1, countChatTokens(packed)) : 1;
+  const outputScale = packUsage ? packUsage.outputTokens / Math.max(1, countTextTokens(text)) : 1;
+  const shareInput = apportion(packUsage?.inputTokens ?? 0, aloneInput);
+  const shareOutput = apportion(packUsage?.outputTokens ?? 0, answerTokens.map((tokens) => tokens + 1));
+  const shareUsage = items.map((_, index): TokenUsage => ({ inputTokens: shareInput[index], cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: shareOutput[index], estimated: true }));
+  const shareCost = apportionNano(packCost, shareUsage.map((usage) => (price ? costOf(price, usage) : usage.inputTokens + usage.outputTokens)));
+
+  await Promise.all(items.map((item, index) => {
+    const answer = answers[index];
+    const attempt: Attempt = {
+      provider: accepted?.provider ?? 'unknown', model: accepted?.model ?? packed.model, upstreamModel: accepted?.upstreamModel ?? packed.model,
+      purpose: 'answer', status: answer === undefined ? 'rejected' : 'ok', latencyMs: accepted?.latencyMs ?? 0, usage: shareUsage[index], costNano: shareCost[index],
+    };
+    item.context.attempts.push(attempt);
+    item.context.trace.push({ stage: 'micro_batch', detail: `packed with ${items.length - 1} other prompt(s) as item ${index + 1}`, data: { billedInput: shareInput[index], billedOutput: shareOutput[index] } });
+    item.context.headers['x-frugal-micro-batch'] = `${index + 1}/${items.length}`;
+    if (answer === undefined) return settle(item, () => alone(next, item, 'its numbered answer could not be parsed'));
+    const separate: TokenUsage = {
+      inputTokens: Math.round(aloneInput[index] * inputScale), cachedInputTokens: 0, cacheWriteTokens: 0,
+      outputTokens: Math.round(answerTokens[index] * outputScale), estimated: true,
+    };
+    item.context.usage = separate;
+    item.context.served = packContext.served;
+    if (price) {
+      // computeSavings reads (served price × usage) − attempt cost as a prompt-cache discount; here that
+      // difference is the packing saving, so it is moved to the micro_batch lever.
+      const saving = costOf(price, separate) - shareCost[index];
+      item.context.savings.micro_batch = (item.context.savings.micro_batch ?? 0) + saving;
+      item.context.savings.prompt_cache = (item.context.savings.prompt_cache ?? 0) - saving;
+    }
+    const itemResponse: ChatResponse = {
+      ...response,
+      id: `${response.id}-${index + 1}`,
+      choices: [{ index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop' }],
+      usage: usageToOpenAI(shareUsage[index]),
+    };
+    return settle(item, async () => ({ kind: 'response', response: itemResponse }));
+  }));
+}
+
+async function alone(next: ChatHandler, item: PackItem, reason: string): Promise<ChatOutcome> {
+  item.context.trace.push({ stage: 'micro_batch', detail: `asked alone: ${reason}` });
+  return next(item.request, item.context);
+}
+
+async function settle(item: PackItem, produce: () => Promise<ChatOutcome>): Promise<void> {
+  try {
+    item.resolve(await produce());
+  } catch (error) {
+    item.reject(error);
+  }
+}

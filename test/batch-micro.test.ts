@@ -1,0 +1,99 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
+import { startFakeOpenAI } from './support/fake-openai-upstream.ts';
+import type { FakeUpstream } from './support/fake-upstream.ts';
+import type { RequestBody } from './support/fake-upstream-script.ts';
+import { eventually, startTestGateway, type TestGateway } from './helpers/start-test-gateway.ts';
+
+let upstream: FakeUpstream;
+let frugal: TestGateway;
+let client: OpenAI;
+
+const SYSTEM = 'You are a sentiment classifier for product reviews. Answer with exactly one word: positive, negative or neutral. '.repeat(4);
+
+/** A model that answers packed prompts with numbered labels, `skip` leaving some numbers out. */
+function packedAnswerer(skip: number[] = []) {
+  return (body: RequestBody) => {
+    const messages = body.messages as { role: string; content: string }[];
+    const user = messages.at(-1)?.content ?? '';
+    const numbered = [...user.matchAll(/^\[(\d+)\] (.*)$/gm)];
+    if (numbered.length === 0) return { text: user.includes('bad') ? 'negative' : 'positive', usage: { promptTokens: 60, completionTokens: 1 } };
+    const lines = numbered.filter((match) => !skip.includes(Number(match[1]))).map((match) => `[${match[1]}] ${match[2].includes('bad') ? 'negative' : 'positive'}`);
+    return { text: lines.join('\n'), usage: { promptTokens: 60 + numbered.length * 12, completionTokens: numbered.length * 4 } };
+  };
+}
+
+beforeAll(async () => {
+  upstream = await startFakeOpenAI();
+  frugal = await startTestGateway({
+    providers: { plain: { type: 'openai-compatible', base_url: upstream.url, api_key: 'sk-fake-key-000000' } },
+    models: {
+      small: { provider: 'plain', upstream_model: 'small-1', price: { input: 1, output: 4 } },
+      other: { provider: 'plain', upstream_model: 'other-1', price: { input: 1, output: 4 } },
+    },
+    retry: { max_retries: 0, base_delay_ms: 1, max_delay_ms: 2, timeout_ms: 2_000 },
+    ledger: { flush_interval_ms: 10 },
+    batch: { micro_batch: { models: ['small'], window_ms: 40, max_items: 4 } },
+  });
+  client = new OpenAI({ baseURL: `${frugal.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+});
+afterEach(() => upstream.reset());
+afterAll(async () => {
+  await frugal?.close();
+  await upstream?.close();
+});
+
+const ask = (model: string, review: string) =>
+  client.chat.completions.create({ model, messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: review }] }).withResponse();
+
+async function ledger(id: string): Promise<Record<string, any>> {
+  return eventually(async () => {
+    const response = await fetch(`${frugal.url}/admin/requests/${id}`);
+    expect(response.status).toBe(200);
+    return (await response.json()) as Record<string, any>;
+  });
+}
+
+describe('micro-batching', () => {
+  it('packs prompts arriving together into one call and answers each separately', async () => {
+    upstream.setDefault(packedAnswerer());
+    const reviews = ['great phone', 'bad battery', 'love it', 'bad screen'];
+    const results = await Promise.all(reviews.map((review) => ask('small', review)));
+    expect(results.map(({ data }) => data.choices[0].message.content)).toEqual(['positive', 'negative', 'positive', 'negative']);
+    expect(upstream.requestsTo('/v1/chat/completions')).toHaveLength(1);
+    expect(results.map(({ response }) => response.headers.get('x-frugal-micro-batch')).sort()).toEqual(['1/4', '2/4', '3/4', '4/4']);
+    // The pack's billed tokens (108 in, 16 out) are split among the items exactly.
+    expect(results.reduce((sum, { data }) => sum + (data.usage?.prompt_tokens ?? 0), 0)).toBe(108);
+    expect(results.reduce((sum, { data }) => sum + (data.usage?.completion_tokens ?? 0), 0)).toBe(16);
+    const records = await Promise.all(results.map(({ response }) => ledger(response.headers.get('x-frugal-request-id')!)));
+    // Costs add up to the packed call: 108 × $1/M + 16 × $4/M = $0.000172.
+    expect(records.reduce((sum, record) => sum + record.costNano, 0)).toBe(172_000);
+    for (const record of records) {
+      expect(record.savingsNano.micro_batch).toBeGreaterThan(0);
+      const savings = Object.values(record.savingsNano as Record<string, number>).reduce((sum, value) => sum + value, 0);
+      expect(record.baselineCostNano - record.costNano).toBe(savings);
+    }
+  });
+
+  it('asks an item alone when its numbered answer is missing, and charges it both calls', async () => {
+    upstream.setDefault(packedAnswerer([2]));
+    const results = await Promise.all(['nice', 'bad fit', 'fine'].map((review) => ask('small', review)));
+    expect(results.map(({ data }) => data.choices[0].message.content)).toEqual(['positive', 'negative', 'positive']);
+    const calls = upstream.requestsTo('/v1/chat/completions');
+    expect(calls).toHaveLength(2);
+    expect((calls[1].body.messages as { content: string }[]).at(-1)?.content).toBe('bad fit');
+    const retried = await ledger(results[1].response.headers.get('x-frugal-request-id')!);
+    expect(retried.attempts.map((attempt: { status: string }) => attempt.status)).toEqual(['rejected', 'ok']);
+    expect(retried.trace.some((decision: { detail: string }) => decision.detail.includes('could not be parsed'))).toBe(true);
+  });
+
+  it('leaves models that did not opt in, and streams, alone', async () => {
+    upstream.setDefault(packedAnswerer());
+    await Promise.all(['a', 'b'].map((review) => ask('other', review)));
+    const stream = await client.chat.completions.create({ model: 'small', stream: true, messages: [{ role: 'user', content: 'streamed' }] });
+    for await (const _chunk of stream) {
+      // drain
+    }
+    expect(upstream.requestsTo('/v1/chat/completions')).toHaveLength(3);
+  });
+});
