@@ -8,6 +8,7 @@ import { createCascadeStage } from '../pipeline/cascade/cascade-stage.ts';
 import { ShadowEvaluator } from '../pipeline/cascade/shadow-evaluator.ts';
 import { OutcomesStore } from '../pipeline/cascade/outcomes-store.ts';
 import type { ChatHandler, Stage } from '../pipeline/types.ts';
+import { createMicroBatchStage } from '../batch/micro-batch/micro-batch-stage.ts';
 import type { Gateway } from './build-gateway.ts';
 
 /**
@@ -21,6 +22,7 @@ export function buildPipeline(gateway: Omit<Gateway, 'pipeline'>): ChatHandler {
   stages.push(createGatewayCacheStage(gateway));
   const shadow = new ShadowEvaluator({ ledger: gateway.ledger, outcomes: new OutcomesStore(gateway.dataDir), logger: gateway.logger });
   stages.push(createRouteStage(compileRoutes(config.routes, gateway.models, gateway.configSource)), createCascadeStage({ shadow }));
+  stages.push(createMicroBatchStage(config.batch.micro_batch));
   const call = createCallHandler({
     retry: {
       maxRetries: config.retry.max_retries,
