@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerCacheCommands } from './cache.ts';
 import { registerKeysCommands } from './keys.ts';
 import { registerReportCommands } from './report.ts';
 
@@ -11,3 +12,4 @@ export type CommandRegistrar = (program: Command) => void;
 export const commandRegistrars: CommandRegistrar[] = [];
 commandRegistrars.push(registerReportCommands);
 commandRegistrars.push(registerKeysCommands);
+commandRegistrars.push(registerCacheCommands);

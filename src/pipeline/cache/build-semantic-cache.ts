@@ -42,7 +42,7 @@ export function buildSemanticCache(wiring: SemanticWiring): SemanticCache | unde
     set: (namespace, bytes) => wiring.store.set(wiring.keys.semanticIndex(namespace), Buffer.from(bytes).toString('base64'), { ttlMs }),
   };
   return new SemanticCache({
-    embedder: semantic.embedder === 'local' ? localEmbedder() : buildUpstreamEmbedder(wiring, semantic.embedder),
+    embedder: buildEmbedder(wiring),
     guards: semantic.guards ? DEFAULT_GUARDS : [],
     verifier: semantic.verifier ? buildVerifier(wiring, semantic.verifier.model) : undefined,
     store: indexStore,
@@ -51,13 +51,19 @@ export function buildSemanticCache(wiring: SemanticWiring): SemanticCache | unde
   });
 }
 
-function requireModel(wiring: SemanticWiring, name: string, role: string): ModelEntry {
+/** The configured embedder: `local`, or the upstream embeddings model (its calls charged to the request in scope). */
+export function buildEmbedder(wiring: Pick<SemanticWiring, 'config' | 'models' | 'timeoutMs'>): Embedder {
+  const embedder = wiring.config.semantic.embedder;
+  return embedder === 'local' ? localEmbedder() : buildUpstreamEmbedder(wiring, embedder);
+}
+
+function requireModel(wiring: Pick<SemanticWiring, 'models'>, name: string, role: string): ModelEntry {
   const model = wiring.models.get(name);
   if (!model) throw new Error(`cache.semantic.${role} names the model '${name}', which is not in \`models\``);
   return model;
 }
 
-function buildUpstreamEmbedder(wiring: SemanticWiring, settings: { model: string; dimensions: number }): Embedder {
+function buildUpstreamEmbedder(wiring: Pick<SemanticWiring, 'models' | 'timeoutMs'>, settings: { model: string; dimensions: number }): Embedder {
   const model = requireModel(wiring, settings.model, 'embedder.model');
   return upstreamEmbedder(
     async (texts) => {
@@ -115,7 +121,7 @@ function buildVerifier(wiring: SemanticWiring, name: string): SameQuestionVerifi
   };
 }
 
-function callOptions(wiring: SemanticWiring) {
+function callOptions(wiring: Pick<SemanticWiring, 'timeoutMs'>) {
   return { signal: chargeScope.getStore()?.signal ?? new AbortController().signal, timeoutMs: wiring.timeoutMs };
 }
 
