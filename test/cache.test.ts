@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
 import { startFakeOpenAI } from './support/fake-openai-upstream.ts';
 import type { FakeUpstream } from './support/fake-upstream.ts';
 import { eventually, startTestGateway, type TestGateway } from './helpers/start-test-gateway.ts';
@@ -121,6 +122,21 @@ describe('exact cache through the openai client', () => {
     expect(after.cache).toBe('hit');
     expect(after.data.choices[0].message.content).toBe('Fresh answer.');
     expect(chatCalls()).toBe(4);
+  });
+});
+
+describe('Anthropic Messages clients', () => {
+  it('get hits too, translated to the Messages shape, streamed or not', async () => {
+    const anthropic = new Anthropic({ baseURL: frugal.url, apiKey: 'unused', maxRetries: 0 });
+    upstream.script({ text: 'Bonjour.', usage: { promptTokens: 20, completionTokens: 2 } });
+    const body = { model: 'gpt-4o', max_tokens: 50, messages: [{ role: 'user' as const, content: unique('Say hello in French') }] };
+    await anthropic.messages.create(body);
+    const { data, response } = await anthropic.messages.create(body).withResponse();
+    expect(response.headers.get('x-frugal-cache')).toBe('hit');
+    expect(data.content[0]).toMatchObject({ type: 'text', text: 'Bonjour.' });
+    const stream = anthropic.messages.stream(body);
+    expect((await stream.finalText())).toBe('Bonjour.');
+    expect(chatCalls()).toBe(1);
   });
 });
 
