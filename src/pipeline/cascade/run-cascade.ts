@@ -38,6 +38,9 @@ export async function runCascade(next: ChatHandler, request: ChatRequest, contex
   const inputTokens = countChatTokens(request);
   const bound = outputBound(request, route.config.max_output_tokens);
   const choices = request.n ?? 1;
+  // Tiers are asked for whole answers: one may still be rejected, so nothing can reach the client before the checks.
+  const unstreamed: ChatRequest = { ...request, stream: false, stream_options: undefined };
+  const tierRequest = context.maxCostNano === undefined ? unstreamed : boundedRequest(unstreamed, bound);
   const candidates: Candidate[] = [];
   let lastError: unknown;
   let capStop: string | undefined;
@@ -61,7 +64,7 @@ export async function runCascade(next: ChatHandler, request: ChatRequest, contex
     const before = context.attempts.length;
     let response: ChatResponse;
     try {
-      response = await responseOf(await next(context.maxCostNano === undefined ? request : boundedRequest(request, bound), context));
+      response = await responseOf(await next(tierRequest, context));
     } catch (error) {
       for (const attempt of context.attempts.slice(before)) attempt.purpose = 'tier';
       if (context.signal.aborted) throw error;
