@@ -22,7 +22,7 @@ export function presentRecord(record: LedgerRecord): Record<string, unknown> {
 export function adminRequestHandler(gateway: Gateway) {
   return async function adminRequest({ request, response, params }: RouteInput): Promise<void> {
     try {
-      requireAdmin(gateway, request.headers);
+      requireAdmin(gateway, request.headers, request.socket.remoteAddress);
       const record = gateway.ledger.findPending(params.id) ?? (await gateway.stores.ledger.get(params.id));
       if (!record) throw errors.notFound(`Request '${params.id}'`);
       sendJson(response, 200, presentRecord(record));
