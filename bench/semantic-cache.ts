@@ -135,12 +135,15 @@ async function benchBanking(): Promise<void> {
     let different = position;
     while (rows[different].intent === rows[position].intent) different = Math.floor(random() * rows.length);
     lines.push(JSON.stringify({ a: rows[position].text, b: rows[different].text, label: 0 }));
-    // Hard negative: the most similar query of another intent.
-    const nearest = index.search(vectors[position], -1, 40).find((match) => rows[Number(match.key)].intent !== rows[position].intent);
-    if (nearest) lines.push(JSON.stringify({ a: rows[position].text, b: nearest.payload, label: 0 }));
+    // Hard pairs: the nearest other query of the same intent and the nearest of another intent.
+    const neighbours = index.search(vectors[position], -1, 60).filter((match) => match.key !== String(position));
+    const nearestSame = neighbours.find((match) => rows[Number(match.key)].intent === rows[position].intent);
+    const nearestOther = neighbours.find((match) => rows[Number(match.key)].intent !== rows[position].intent);
+    if (nearestSame) lines.push(JSON.stringify({ a: rows[position].text, b: nearestSame.payload, label: 1 }));
+    if (nearestOther) lines.push(JSON.stringify({ a: rows[position].text, b: nearestOther.payload, label: 0 }));
   }
   const evaluation = await evalCache(lines, { embedder, thresholds: curveThresholds, threshold });
-  say(`${rows.length} queries, ${byIntent.size} intents. Pairs: 3,000 same-intent (random partner), 3,000 random different-intent, 3,000 hard negatives (the nearest query of another intent).`);
+  say(`${rows.length} queries, ${byIntent.size} intents. For 3,000 sampled queries: a random same-intent partner (label 1), a random other-intent partner (0), the nearest same-intent query (1) and the nearest other-intent query (0).`);
   say('');
   curveTable(evaluation);
   say('');

@@ -21,7 +21,7 @@ export interface LocalEmbedderOptions {
 }
 
 const DEFAULTS: Required<LocalEmbedderOptions> = {
-  dimensions: 2048,
+  dimensions: 16384,
   unigramWeight: 1,
   bigramWeight: 0.6,
   charGramWeight: 0.5,
@@ -62,7 +62,9 @@ function embedLocally(text: string, settings: Required<LocalEmbedderOptions>): F
       addFeature(vector, 'b:' + previous.term + ' ' + term, settings.bigramWeight * Math.sqrt(previous.weight * weight));
     }
     previous = { term, weight };
-    if (!isFunctionWord) addCharGrams(vector, word, settings.charGramWeight * weight);
+    // Common words are spelled right and stemmed well; their character grams would only add
+    // long posting lists to the index.
+    if (!isFunctionWord && weight >= COMMON_WORD_RARITY) addCharGrams(vector, word, settings.charGramWeight * weight);
   }
   return normalizeVector(vector);
 }
@@ -99,6 +101,9 @@ function fnv1a(text: string): number {
   hash ^= hash >>> 13;
   return hash >>> 0;
 }
+
+/** Rarity below which a word gets no character grams (o200k rank below about 6,000). */
+const COMMON_WORD_RARITY = 2.8;
 
 const rarityCache = new Map<string, number>();
 const RARITY_CACHE_LIMIT = 50_000;

@@ -12,6 +12,7 @@ describe('precision guards', () => {
     ['How do I install Python on Windows?', 'How do I install Python on Mac?', 'named entities'],
     ['Why did Alice leave the team?', 'Why did Bob leave the team?', 'named entities'],
     ['Is ana@example.com my login?', 'Is bob@example.com my login?', 'named entities'],
+    ['Which projects were ported from Java to Rust?', 'Which projects were ported from Rust to Java?', 'another order'],
     ['Can I pay with a credit card?', "Can't I pay with a credit card?", 'negation'],
     ['Why does my card work abroad?', 'Why does my card never work abroad?', 'negation'],
     ['Can I travel with a passport?', 'Can I travel without a passport?', 'negation'],

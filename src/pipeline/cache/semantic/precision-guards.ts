@@ -90,20 +90,27 @@ export function entitiesGuard(left: string, right: string): string | undefined {
   const missingInRight = leftEntities.filter((entity) => !containsEntity(rightWords, right, entity));
   const missingInLeft = rightEntities.filter((entity) => !containsEntity(leftWords, left, entity));
   const missing = [...missingInRight, ...missingInLeft];
-  return missing.length > 0 ? `named entities differ: ${[...new Set(missing)].join(', ')}` : undefined;
+  if (missing.length > 0) return `named entities differ: ${[...new Set(missing)].join(', ')}`;
+  // Same entities in another order ask another question: "from Java to .NET" vs "from .NET to Java".
+  if (leftEntities.length > 1 && leftEntities.length === rightEntities.length && leftEntities.join('|') !== rightEntities.join('|')) {
+    return `named entities in another order: ${leftEntities.join(', ')} / ${rightEntities.join(', ')}`;
+  }
+  return undefined;
 }
 
+/** Entities in the order they appear, each once. */
 function entitiesOf(text: string): string[] {
-  const found = new Set<string>();
+  const found = new Map<string, number>();
   for (const pattern of ENTITY_PATTERNS) {
     for (const match of text.matchAll(pattern)) {
       const entity = match[0].replace(/['’]s$/i, '').replace(/[.,;:!?)'"’-]+$/, '');
       if (!entity || entity === 'I' || /^I['’]/.test(entity)) continue;
       if (/^\p{Lu}/u.test(entity) && isSentenceStart(text, match.index ?? 0) && !/^\p{Lu}{2,}/u.test(entity)) continue;
-      found.add(entity.toLowerCase());
+      const lowered = entity.toLowerCase();
+      if (!found.has(lowered)) found.set(lowered, match.index ?? 0);
     }
   }
-  return [...found];
+  return [...found].sort((left, right) => left[1] - right[1]).map(([entity]) => entity);
 }
 
 /** First word of the text or of a sentence: its capital says nothing about being a name. */
@@ -151,7 +158,7 @@ const OPPOSITES: Array<[string, string]> = [
   ['incoming', 'outgoing'], ['inbound', 'outbound'], ['input', 'output'], ['in', 'out'], ['up', 'down'],
   ['on', 'off'], ['from', 'to'], ['encrypt', 'decrypt'], ['lock', 'unlock'], ['block', 'unblock'],
   ['subscribe', 'unsubscribe'], ['install', 'uninstall'], ['agree', 'disagree'], ['succeed', 'fail'],
-  ['pass', 'fail'], ['rich', 'poor'], ['hot', 'cold'], ['long', 'short'], ['easy', 'hard'], ['easy', 'difficult'],
+  ['pass', 'fail'], ['rich', 'poor'], ['public', 'private'], ['north', 'south'], ['east', 'west'], ['hot', 'cold'], ['long', 'short'], ['easy', 'hard'], ['easy', 'difficult'],
 ];
 const OPPOSITE_PAIRS = OPPOSITES.map(([one, other]) => [canonicalWord(one), canonicalWord(other)] as const);
 

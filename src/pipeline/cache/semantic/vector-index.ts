@@ -49,8 +49,13 @@ export class VectorIndex {
   private readonly slotIndices: Uint32Array[] = [];
   private readonly slotValues: Float32Array[] = [];
   private readonly freeSlots: number[] = [];
-  private readonly postings: PostingList[];
-  private scores = new Float32Array(0);
+  /** dimension → posting list, created on first use: a hashed 16k-wide space is mostly empty. */
+  private readonly postings = new Map<number, PostingList>();
+  /** Per-slot "seen in this search" stamps, so candidate marking needs no clearing pass. */
+  private marks = new Uint32Array(0);
+  private stamp = 0;
+  private partial = new Float32Array(0);
+  private touched = new Int32Array(0);
 
   constructor(options: VectorIndexOptions) {
     if (!Number.isInteger(options.dimensions) || options.dimensions <= 0) throw new Error('dimensions must be a positive integer');
@@ -58,11 +63,6 @@ export class VectorIndex {
     this.dimensions = options.dimensions;
     this.capacity = options.capacity;
     this.embedderId = options.embedderId;
-    this.postings = Array.from({ length: options.dimensions }, () => ({
-      slots: new Int32Array(0),
-      values: new Float32Array(0),
-      length: 0,
-    }));
   }
 
   get size(): number {
@@ -107,7 +107,12 @@ export class VectorIndex {
     if (slot === undefined) return false;
     this.slotByKey.delete(key);
     const indices = this.slotIndices[slot];
-    for (let position = 0; position < indices.length; position++) removePosting(this.postings[indices[position]], slot);
+    for (let position = 0; position < indices.length; position++) {
+      const list = this.postings.get(indices[position]);
+      if (!list) continue;
+      removePosting(list, slot);
+      if (list.length === 0) this.postings.delete(indices[position]);
+    }
     this.slotKeys[slot] = '';
     this.slotPayloads[slot] = '';
     this.slotIndices[slot] = new Uint32Array(0);
@@ -116,30 +121,76 @@ export class VectorIndex {
     return true;
   }
 
-  /** The `limit` most similar entries at or above `threshold`, best first. */
+  /**
+   * The `limit` most similar entries at or above `threshold`, best first. Exact.
+   *
+   * Prefix filtering (Bayardo et al., "Scaling up all pairs similarity search", WWW 2007): an
+   * entry x can reach q·x ≥ threshold only if it shares a dimension with q outside any suffix of
+   * q's dimensions whose norm is below the threshold, because that suffix adds at most its norm.
+   * So the shortest posting lists are walked until the rest of q is too light to matter, the
+   * entries found there are scored exactly, and the long lists of common features are skipped.
+   */
   search(query: Float32Array, threshold: number, limit = 1): IndexMatch[] {
     if (query.length !== this.dimensions) throw new Error(`query has ${query.length} dimensions, index has ${this.dimensions}`);
-    const slotCount = this.slotKeys.length;
     if (this.slotByKey.size === 0) return [];
-    const scores = this.scores;
+    const lists: Array<{ weight: number; list: PostingList | undefined }> = [];
+    let remaining = 0;
     for (let dimension = 0; dimension < query.length; dimension++) {
       const weight = query[dimension];
       if (weight === 0) continue;
-      const list = this.postings[dimension];
+      lists.push({ weight, list: this.postings.get(dimension) });
+      remaining += weight * weight;
+    }
+    lists.sort((left, right) => (left.list?.length ?? 0) - (right.list?.length ?? 0));
+    this.stamp = (this.stamp + 1) >>> 0 || 1;
+    if (this.marks.length < this.slotKeys.length) {
+      const size = Math.max(16, this.slotKeys.length * 2);
+      this.marks = new Uint32Array(size);
+      this.partial = new Float32Array(size);
+      this.touched = new Int32Array(size);
+    }
+    const { marks, partial, touched } = this;
+    let touchedCount = 0;
+    for (const { weight, list } of lists) {
+      // Once the unwalked rest of the query is lighter than the threshold, no unseen entry can
+      // qualify; long lists are then left to the exact rescoring below. The epsilon keeps float
+      // rounding from pruning an entry that sits exactly at the threshold.
+      const restNorm = Math.sqrt(Math.max(0, remaining));
+      if (threshold > 0 && restNorm < STOP_FRACTION * threshold - 1e-6 && (list?.length ?? 0) > CHEAP_LIST) break;
+      remaining -= weight * weight;
+      if (!list) continue;
       const slots = list.slots;
       const values = list.values;
-      for (let position = 0; position < list.length; position++) scores[slots[position]] += weight * values[position];
+      for (let position = 0; position < list.length; position++) {
+        const slot = slots[position];
+        if (marks[slot] !== this.stamp) {
+          marks[slot] = this.stamp;
+          partial[slot] = 0;
+          touched[touchedCount++] = slot;
+        }
+        partial[slot] += weight * values[position];
+      }
     }
+    const restNorm = Math.sqrt(Math.max(0, remaining));
+    const complete = remaining <= 1e-9;
     const best: Array<{ slot: number; similarity: number }> = [];
-    for (let slot = 0; slot < slotCount; slot++) {
-      const similarity = scores[slot];
+    for (let position = 0; position < touchedCount; position++) {
+      const slot = touched[position];
+      // The unwalked part adds at most restNorm (Cauchy–Schwarz with unit vectors).
+      if (partial[slot] + restNorm < threshold - 1e-6) continue;
+      let similarity = partial[slot];
+      if (!complete) {
+        similarity = 0;
+        const indices = this.slotIndices[slot];
+        const values = this.slotValues[slot];
+        for (let index = 0; index < indices.length; index++) similarity += query[indices[index]] * values[index];
+      }
       if (similarity < threshold || similarity === 0) continue;
       if (best.length === limit && similarity <= best[best.length - 1].similarity) continue;
       best.push({ slot, similarity });
       best.sort((left, right) => right.similarity - left.similarity);
       if (best.length > limit) best.pop();
     }
-    scores.fill(0, 0, slotCount);
     return best.map(({ slot, similarity }) => ({
       key: this.slotKeys[slot],
       similarity: Math.min(1, similarity),
@@ -203,20 +254,27 @@ export class VectorIndex {
       this.slotPayloads.push('');
       this.slotIndices.push(indices);
       this.slotValues.push(values);
-      if (this.scores.length < this.slotKeys.length) {
-        const grown = new Float32Array(Math.max(16, this.scores.length * 2));
-        this.scores = grown;
-      }
     }
     this.slotKeys[slot] = key;
     this.slotPayloads[slot] = payload;
     this.slotIndices[slot] = indices;
     this.slotValues[slot] = values;
-    for (let position = 0; position < indices.length; position++) addPosting(this.postings[indices[position]], slot, values[position]);
+    for (let position = 0; position < indices.length; position++) {
+      let list = this.postings.get(indices[position]);
+      if (!list) {
+        list = { slots: new Int32Array(4), values: new Float32Array(4), length: 0 };
+        this.postings.set(indices[position], list);
+      }
+      addPosting(list, slot, values[position]);
+    }
     this.slotByKey.set(key, slot);
   }
 }
 
+/** Posting lists this short are always walked: cheap, and they tighten the bound on the rest. */
+const CHEAP_LIST = 512;
+/** Walk on until the unwalked rest of the query weighs under 0.7 × threshold: a tighter bound prunes most rescoring. */
+const STOP_FRACTION = 0.7;
 const MAGIC = new Uint8Array([0x46, 0x53, 0x56, 0x49]);
 const FORMAT_VERSION = 1;
 
