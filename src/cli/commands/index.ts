@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
 import { registerCacheCommands } from './cache.ts';
+import { registerEvalCommands } from './eval.ts';
+import { registerExportCommands } from './export.ts';
+import { registerTrainCommands } from './train.ts';
 import { registerKeysCommands } from './keys.ts';
 import { registerReportCommands } from './report.ts';
+import { registerReplayCommands } from './replay.ts';
 
 /**
  * Each capability adds its commands here (one file per command group under src/cli/commands/,
@@ -13,3 +17,5 @@ export const commandRegistrars: CommandRegistrar[] = [];
 commandRegistrars.push(registerReportCommands);
 commandRegistrars.push(registerKeysCommands);
 commandRegistrars.push(registerCacheCommands);
+commandRegistrars.push(registerReplayCommands);
+commandRegistrars.push(registerEvalCommands, registerTrainCommands, registerExportCommands);
