@@ -1,4 +1,4 @@
-import { calcPrice } from '@pydantic/genai-prices';
+import { createRequire } from 'node:module';
 import { femtoToNano, parseUsdToNano, type Nano } from './money.ts';
 import type { TokenUsage } from './usage.ts';
 
@@ -89,7 +89,12 @@ export class PriceBook {
   }
 }
 
+type CalcPrice = typeof import('@pydantic/genai-prices').calcPrice;
+let calcPrice: CalcPrice | undefined;
+
 function lookupGenaiPrices(model: string, providerFamily?: string): ModelPrice | undefined {
+  // Loaded on first use: the table costs ~20 MB of memory, and a config that prices every model never needs it.
+  calcPrice ??= (createRequire(import.meta.url)('@pydantic/genai-prices') as { calcPrice: CalcPrice }).calcPrice;
   let result;
   try {
     result = calcPrice({ input_tokens: 1, output_tokens: 1 }, model, providerFamily ? { providerId: providerFamily } : {});

@@ -5,10 +5,7 @@ import type { CounterStore, KeyValueStore, LedgerStore } from './types.ts';
 import { MemoryCounterStore } from './memory/memory-counter-store.ts';
 import { MemoryKeyValueStore } from './memory/memory-key-value-store.ts';
 import { MemoryLedgerStore } from './memory/memory-ledger-store.ts';
-import { PostgresLedgerStore } from './postgres/postgres-ledger-store.ts';
-import { connectRedis, redactUrl } from './redis/redis-connection.ts';
-import { RedisCounterStore } from './redis/redis-counter-store.ts';
-import { RedisKeyValueStore } from './redis/redis-key-value-store.ts';
+import { redactUrl } from './redact-url.ts';
 import { SqliteCounterStore } from './sqlite/sqlite-counter-store.ts';
 import { SqliteKeyValueStore } from './sqlite/sqlite-key-value-store.ts';
 import { SqliteLedgerStore } from './sqlite/sqlite-ledger-store.ts';
@@ -74,6 +71,10 @@ export async function openStores(options: OpenStoresOptions): Promise<OpenedStor
     let cache: KeyValueStore;
     let counters: CounterStore;
     if (options.redisUrl !== undefined) {
+      // Redis and PostgreSQL clients load only when configured (ioredis alone is ~20 MB of memory).
+      const { connectRedis } = await import('./redis/redis-connection.ts');
+      const { RedisKeyValueStore } = await import('./redis/redis-key-value-store.ts');
+      const { RedisCounterStore } = await import('./redis/redis-counter-store.ts');
       const redis: Redis = await connectRedis(options.redisUrl, options.onRedisError);
       // Quit last: both stores share this connection and do not own it.
       closers.push(async () => void (await redis.quit()));
@@ -104,6 +105,7 @@ export async function openStores(options: OpenStoresOptions): Promise<OpenedStor
 }
 
 async function openPostgresLedger(url: string): Promise<LedgerStore> {
+  const { PostgresLedgerStore } = await import('./postgres/postgres-ledger-store.ts');
   try {
     return await PostgresLedgerStore.open({ url });
   } catch (error) {

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { redactUrl } from '../redact-url.ts';
 
 /** Either a Redis URL (the store opens and owns a connection) or a shared ioredis client. */
 export type RedisConnectionOptions = { url: string } | { redis: Redis };
@@ -34,13 +35,4 @@ export function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, (character) => '\\' + character);
 }
 
-/** Hides a password in a connection URL before it reaches an error message or log. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable url)';
-  }
-}
+export { redactUrl };
