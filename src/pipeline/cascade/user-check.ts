@@ -22,10 +22,15 @@ export interface UserCheckVerdict {
  * so a typo fails at startup and not on the first request.
  */
 export function resolveCheckModule(path: string, configSource: string | undefined): string {
-  const base = configSource && configSource !== 'defaults' && configSource !== 'test' && existsSync(configSource) ? dirname(resolve(configSource)) : process.cwd();
-  const absolute = isAbsolute(path) ? path : resolve(base, path);
+  const absolute = resolveConfigPath(path, configSource);
   if (!existsSync(absolute)) throw new Error(`check_module '${path}' not found (looked at ${absolute})`);
   return absolute;
+}
+
+/** A path written in config: absolute as given, else relative to the config file's folder (or the working directory). */
+export function resolveConfigPath(path: string, configSource: string | undefined): string {
+  const base = configSource && existsSync(configSource) ? dirname(resolve(configSource)) : process.cwd();
+  return isAbsolute(path) ? path : resolve(base, path);
 }
 
 const loaded = new Map<string, Promise<UserCheck>>();

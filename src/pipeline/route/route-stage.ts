@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { errors } from '../../errors/codes.ts';
 import { usdToNano, type Nano } from '../../pricing/money.ts';
 import type { ModelEntry, RequestContext, Stage } from '../types.ts';
-import { resolveCheckModule } from '../cascade/user-check.ts';
+import { resolveCheckModule, resolveConfigPath } from '../cascade/user-check.ts';
 import { stricterCap } from '../cascade/cost-cap.ts';
 import { defaultQualityRouter, loadQualityRouter, routeByQuality, type QualityRouter } from './quality-router.ts';
 import { classifyTask, requestTexts } from './task-classifier.ts';
@@ -73,7 +73,7 @@ export function compileRoutes(routes: Record<string, RouteConfig>, models: Reado
     const cascade = config.cascade ? tiers(config.cascade) : undefined;
     let quality: CompiledRoute['quality'];
     if (config.quality) {
-      const base = config.quality.weights ? loadWeights(config.quality.weights, name) : defaultQualityRouter();
+      const base = config.quality.weights ? loadWeights(resolveConfigPath(config.quality.weights, configSource), name) : defaultQualityRouter();
       quality = {
         router: { ...base, strong: config.quality.strong, weak: config.quality.weak },
         strong: model(config.quality.strong),

@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import { InvalidArgumentError, type Command } from 'commander';
+import { Presets, SingleBar } from 'cli-progress';
+import { loadConfig } from '../../config/load-config.ts';
+import { PriceBook } from '../../pricing/price-book.ts';
+import { looksLikeRefusal } from '../../pipeline/cascade/answer-checks.ts';
+import { evalRouter, type RouterEvaluation } from '../../pipeline/route/eval-router.ts';
+import { evalTask, type TaskEvaluation } from '../../pipeline/route/eval-task.ts';
+import { parseOutcomes } from '../../pipeline/route/outcomes.ts';
+import { TASK_CLASSES } from '../../pipeline/route/task-class.ts';
+
+/** A progress callback that draws a bar on a terminal (stderr) and does nothing otherwise. */
+export function terminalProgress(label: string): { update: (done: number, total: number, phase?: string) => void; stop: () => void } {
+  if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+  const bar = new SingleBar({ stream: process.stderr, format: `${label} {phase} {bar} {value}/{total}`, hideCursor: true }, Presets.shades_classic);
+  let total = -1;
+  return {
+    update(done, newTotal, phase = '') {
+      if (newTotal !== total) {
+        if (total >= 0) bar.stop();
+        total = newTotal;
+        bar.start(newTotal, done, { phase });
+      } else bar.update(done, { phase });
+    },
+    stop: () => {
+      if (total >= 0) bar.stop();
+    },
+  };
+}
+
+export function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 2) throw new InvalidArgumentError('an integer of at least 2');
+  return number;
+}
+
+/** Prices from the config (`models.*.price`) over the maintained table, for outcomes that carry no cost. */
+export function priceBookFromConfig(configPath?: string): PriceBook {
+  const priceBook = new PriceBook();
+  const { config } = loadConfig({ path: configPath });
+  for (const [name, model] of Object.entries(config.models)) if (model.price) priceBook.setOverride(name, model.price);
+  return priceBook;
+}
+
+/** A text-only answer check for replaying cascades on recorded responses: non-empty and no refusal. */
+export function recordedAnswerPasses(response: string): boolean {
+  return response.trim().length > 0 && !looksLikeRefusal(response);
+}
+
+export interface EvalRouterCommandOptions {
+  outcomes: string;
+  models?: string;
+  cv: number;
+  json?: boolean;
+  config?: string;
+  qualityTarget?: number;
+}
+
+/** `frugal eval router`: cross-validated cost–quality curve of the quality router on an outcomes file. */
+export function runEvalRouter(options: EvalRouterCommandOptions, onProgress?: (done: number, total: number, phase: string) => void): RouterEvaluation {
+  const lines = parseOutcomes(readFileSync(options.outcomes, 'utf8'));
+  if (lines.length < options.cv) throw new InvalidArgumentError(`${options.outcomes}: ${lines.length} prompts are too few for ${options.cv}-fold cross-validation`);
+  return evalRouter(lines, {
+    models: options.models?.split(',').map((model) => model.trim()).filter(Boolean),
+    cv: options.cv,
+    priceBook: priceBookFromConfig(options.config),
+    qualityTarget: options.qualityTarget,
+    check: recordedAnswerPasses,
+    onProgress: onProgress && ((progress) => onProgress(progress.done, progress.total, progress.phase)),
+  });
+}
+
+const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
+
+function printRouterEvaluation(evaluation: RouterEvaluation): void {
+  console.log(`prompts: ${evaluation.prompts}, ${evaluation.folds}-fold cross-validation (held-out prompts only), baseline: ${evaluation.baseline_model}`);
+  console.table(Object.entries(evaluation.models).map(([model, figures]) => ({ model, quality: figures.quality.toFixed(3), cost_usd: figures.cost_usd })));
+  // The full curve has up to 200 points; a dozen evenly spaced ones show its shape (--json has all).
+  const step = Math.max(1, Math.floor(evaluation.points.length / 12));
+  const shown = evaluation.points.filter((_, index) => index % step === 0 || index === evaluation.points.length - 1);
+  console.table(
+    shown.map((point) => ({
+      threshold: point.threshold.toFixed(3),
+      ...Object.fromEntries(Object.entries(point.share).map(([model, share]) => [`share ${model}`, percent(share)])),
+      quality: point.quality.toFixed(3),
+      cost_usd: point.cost_usd,
+    })),
+  );
+  const at = evaluation.at_95;
+  if (!at) console.log(`no threshold keeps ${percent(evaluation.quality_target)} of ${evaluation.baseline_model}'s quality`);
+  else {
+    console.log(
+      `at ≥ ${percent(evaluation.quality_target)} of ${evaluation.baseline_model}'s quality: threshold ${at.threshold.toFixed(3)}, quality ${percent(at.quality_ratio)}, cost ${percent(at.cost_ratio)} of the baseline, ${percent(at.strong_calls_avoided)} of ${evaluation.baseline_model} calls avoided`,
+    );
+  }
+  if (evaluation.at_95_holdout) console.log(`threshold chosen on training folds only: quality ${percent(evaluation.at_95_holdout.quality_ratio)}, cost ${percent(evaluation.at_95_holdout.cost_ratio)}`);
+  if (evaluation.random_strong_calls_avoided !== undefined) console.log(`a random router at the same quality avoids ${percent(evaluation.random_strong_calls_avoided)}`);
+  const cascade = evaluation.cascade;
+  if (cascade && 'skipped' in cascade) console.log(`cascade: skipped (${cascade.skipped})`);
+  else if (cascade) {
+    console.log(`cascade ${cascade.tiers.join(' → ')} with the response checks: quality ${percent(cascade.quality_ratio)}, cost ${percent(cascade.cost_ratio)}, false accepts ${percent(cascade.false_accept_rate)}`);
+  }
+}
+
+function printTaskEvaluation(evaluation: TaskEvaluation): void {
+  console.log(`prompts: ${evaluation.total}, accuracy ${percent(evaluation.accuracy)} (${evaluation.by_rule} decided by rules)`);
+  console.log('confusion (rows: labelled, columns: predicted)');
+  console.table(Object.fromEntries(TASK_CLASSES.map((expected) => [expected, { ...evaluation.confusion[expected], recall: percent(evaluation.per_class[expected].recall) }])));
+}
+
+/** `frugal eval router …` and `frugal eval task …`; joins an `eval` group another capability made. */
+export function registerEvalCommands(program: Command): void {
+  const evalGroup = program.commands.find((command) => command.name() === 'eval') ?? program.command('eval').description('measure levers on your own data');
+  evalGroup
+    .command('router')
+    .description('cost–quality curve of the "is the cheap model enough?" router on your outcomes, cross-validated')
+    .requiredOption('--outcomes <file>', 'outcomes JSONL: {"prompt", "outcomes": {"<model>": {"score", "cost"?, "response"?}}}')
+    .option('--models <list>', 'models to route between, comma-separated (default: those on every line)')
+    .option('--cv <folds>', 'folds of cross-validation', positiveInteger, 5)
+    .option('--json', 'print JSON: baseline_model, points[], at_95 {quality_ratio, cost_ratio, share}, …')
+    .option('-c, --config <file>', 'config whose model prices cost outcomes without a cost')
+    .action((options: EvalRouterCommandOptions) => {
+      const progress = terminalProgress('router');
+      const evaluation = runEvalRouter(options, progress.update);
+      progress.stop();
+      if (options.json) console.log(JSON.stringify(evaluation, null, 2));
+      else printRouterEvaluation(evaluation);
+    });
+  evalGroup
+    .command('task')
+    .description('accuracy and confusion matrix of the task classifier on labelled prompts')
+    .requiredOption('--labeled <file>', 'JSONL: {"prompt": "…" | [messages], "task": "chat|code|classification|…"}')
+    .option('--json', 'print JSON')
+    .action((options: { labeled: string; json?: boolean }) => {
+      const evaluation = evalTask(readFileSync(options.labeled, 'utf8'));
+      if (options.json) console.log(JSON.stringify(evaluation, null, 2));
+      else printTaskEvaluation(evaluation);
+    });
+}

@@ -1,0 +1,56 @@
+import { createWriteStream } from 'node:fs';
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadConfig } from '../../config/load-config.ts';
+import { OutcomesStore } from '../../pipeline/cascade/outcomes-store.ts';
+import { parseTime, TimeArgumentError } from '../../reports/parse-time.ts';
+
+export interface ExportOutcomesOptions {
+  out?: string;
+  tenant?: string;
+  since?: number;
+  config?: string;
+  dataDir?: string;
+}
+
+/**
+ * Writes the shadow-evaluation outcomes (`<data_dir>/outcomes/shadow.jsonl`) as an outcomes file for
+ * `frugal eval router` and `frugal train router`. Returns how many lines were written and skipped.
+ */
+export async function runExportOutcomes(options: ExportOutcomesOptions, write: (line: string) => void): Promise<{ written: number; skipped: number }> {
+  const dataDir = options.dataDir ?? loadConfig({ path: options.config }).config.data_dir ?? process.env.FRUGAL_DATA_DIR ?? './.frugal';
+  const store = new OutcomesStore(dataDir);
+  let written = 0;
+  let skipped = 0;
+  for await (const line of store.read({ tenant: options.tenant, since: options.since }, () => skipped++)) {
+    write(`${JSON.stringify(line)}\n`);
+    written++;
+  }
+  return { written, skipped };
+}
+
+function timeArgument(value: string): number {
+  try {
+    return parseTime(value);
+  } catch (error) {
+    if (error instanceof TimeArgumentError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+}
+
+export function registerExportCommands(program: Command): void {
+  const exportGroup = program.commands.find((command) => command.name() === 'export') ?? program.command('export').description('export data Frugal collected');
+  exportGroup
+    .command('outcomes')
+    .description('write the shadow-evaluation outcomes (JSONL) for `frugal eval router` and `frugal train router`')
+    .option('--out <file>', 'output file (default: stdout)')
+    .option('--tenant <tenant>', 'only this tenant\'s lines')
+    .option('--since <time>', 'only lines since: 90m, 12h, 30d, a date or an ISO time', timeArgument)
+    .option('-c, --config <file>', 'config file (for data_dir)')
+    .option('--data-dir <dir>', 'data directory (default: config data_dir, FRUGAL_DATA_DIR or ./.frugal)')
+    .action(async (options: ExportOutcomesOptions) => {
+      const file = options.out ? createWriteStream(options.out) : undefined;
+      const result = await runExportOutcomes(options, (line) => (file ? file.write(line) : process.stdout.write(line)));
+      if (file) await new Promise<void>((resolve, reject) => file.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      process.stderr.write(`exported ${result.written} outcomes line(s)${result.skipped ? `, skipped ${result.skipped} unreadable` : ''}${options.out ? ` to ${options.out}` : ''}\n`);
+    });
+}

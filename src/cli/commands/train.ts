@@ -1,0 +1,71 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { InvalidArgumentError, type Command } from 'commander';
+import { trainCalibratedRouter } from '../../pipeline/route/calibrate-router.ts';
+import { commonModels, normalizeScore, parseOutcomes, type OutcomesLine } from '../../pipeline/route/outcomes.ts';
+import type { QualityRouterWeights } from '../../pipeline/route/quality-router.ts';
+import { positiveInteger } from './eval.ts';
+
+export interface TrainRouterCommandOptions {
+  outcomes: string;
+  out: string;
+  strong?: string;
+  weak?: string;
+  cv: number;
+  data?: string;
+}
+
+function meanScore(lines: readonly OutcomesLine[], model: string): number {
+  let total = 0;
+  for (const line of lines) {
+    const scale = Object.values(line.outcomes).some((outcome) => outcome.score > 1) ? '1-10' : '0-1';
+    total += normalizeScore(line.outcomes[model].score, scale);
+  }
+  return total / lines.length;
+}
+
+/**
+ * Picks strong and weak: as given, else — when the file holds exactly two models on every line —
+ * the better-scoring one as strong. More models need the flags (which pair matters is the user's call).
+ */
+export function chooseRouterPair(lines: readonly OutcomesLine[], strong?: string, weak?: string): { strong: string; weak: string } {
+  const models = commonModels(lines);
+  if (strong && weak) {
+    for (const model of [strong, weak]) if (!models.includes(model)) throw new InvalidArgumentError(`model '${model}' is not on every outcomes line (found: ${models.join(', ') || 'none'})`);
+    return { strong, weak };
+  }
+  if (models.length !== 2) throw new InvalidArgumentError(`the outcomes hold ${models.length} models on every line (${models.join(', ')}): say which with --strong and --weak`);
+  const [first, second] = models;
+  const firstIsStrong = meanScore(lines, first) >= meanScore(lines, second);
+  return { strong: strong ?? (firstIsStrong ? first : second), weak: weak ?? (firstIsStrong ? second : first) };
+}
+
+/** `frugal train router`: trains on every line, calibrates by cross-validation, writes the weights. */
+export function runTrainRouter(options: TrainRouterCommandOptions): QualityRouterWeights {
+  const lines = parseOutcomes(readFileSync(options.outcomes, 'utf8'));
+  const pair = chooseRouterPair(lines, options.strong, options.weak);
+  const weights = trainCalibratedRouter(lines, { ...pair, cv: options.cv, data: options.data ?? options.outcomes });
+  writeFileSync(options.out, `${JSON.stringify(weights)}\n`);
+  return weights;
+}
+
+export function registerTrainCommands(program: Command): void {
+  const train = program.commands.find((command) => command.name() === 'train') ?? program.command('train').description('train Frugal\'s models on your own data');
+  train
+    .command('router')
+    .description('train the "is the cheap model enough?" router on your outcomes (e.g. from `frugal export outcomes`)')
+    .requiredOption('--outcomes <file>', 'outcomes JSONL with scores for both models on each line')
+    .option('--out <file>', 'where to write the weights', 'router-weights.json')
+    .option('--strong <model>', 'the expensive model (default: the better-scoring of two)')
+    .option('--weak <model>', 'the cheap model')
+    .option('--cv <folds>', 'folds for the calibration that maps quality_target to a threshold', positiveInteger, 5)
+    .option('--data <name>', 'name of the training data recorded in the weights (default: the file name)')
+    .action((options: TrainRouterCommandOptions) => {
+      if (process.stderr.isTTY) process.stderr.write(`training on ${options.outcomes} …\n`);
+      const weights = runTrainRouter(options);
+      const at95 = weights.calibration.filter((point) => point.quality_ratio >= 0.95).sort((a, b) => a.threshold - b.threshold)[0];
+      console.log(`trained on ${weights.training.prompts} prompts: strong ${weights.strong}, weak ${weights.weak}; wrote ${options.out}`);
+      if (at95) console.log(`calibration: at 95% of ${weights.strong}'s quality, ${(at95.cheap_share * 100).toFixed(1)}% of calls go to ${weights.weak} (threshold ${at95.threshold})`);
+      else console.log('calibration: too few prompts to calibrate, quality_target will route everything to the strong model; use `threshold`');
+      console.log(`use it in a route:  quality: { strong: ${weights.strong}, weak: ${weights.weak}, quality_target: 0.95, weights: ${options.out} }`);
+    });
+}
