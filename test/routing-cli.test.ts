@@ -1,0 +1,71 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runEvalRouter } from '../src/cli/commands/eval.ts';
+import { runTrainRouter } from '../src/cli/commands/train.ts';
+import { runExportOutcomes } from '../src/cli/commands/export.ts';
+import { OutcomesStore } from '../src/pipeline/cascade/outcomes-store.ts';
+import { routesSchema } from '../src/pipeline/route/route-config.ts';
+import { compileRoutes } from '../src/pipeline/route/route-stage.ts';
+import { cheapEnoughProbability } from '../src/pipeline/route/quality-router.ts';
+import { parseOutcomes } from '../src/pipeline/route/outcomes.ts';
+import { priceFromSpec } from '../src/pricing/price-book.ts';
+import type { ModelEntry } from '../src/pipeline/types.ts';
+import type { ProviderAdapter } from '../src/providers/spec.ts';
+
+const directory = mkdtempSync(join(tmpdir(), 'frugal-routing-cli-'));
+
+/** Synthetic outcomes: the cheap model fails on proofs and matches the strong one on small talk. */
+function writeOutcomes(): string {
+  const lines = Array.from({ length: 120 }, (_, index) => {
+    const hard = index % 2 === 0;
+    const prompt = hard ? `Prove rigorously that the integral of f${index} over the manifold converges` : `hello friend ${index}, nice weather today`;
+    return JSON.stringify({ prompt, outcomes: { strong: { score: 1, cost: 0.01, response: 'ok' }, weak: { score: hard ? 0 : 1, cost: 0.0001, response: hard ? '' : 'fine' } } });
+  });
+  const file = join(directory, 'outcomes.jsonl');
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+describe('frugal train router and eval router', () => {
+  const outcomes = writeOutcomes();
+
+  it('trains weights that a route can load, and that learned which prompts the weak model handles', () => {
+    const out = join(directory, 'weights.json');
+    const weights = runTrainRouter({ outcomes, out, cv: 5 });
+    expect([weights.strong, weights.weak]).toEqual(['strong', 'weak']);
+    expect(weights.calibration.length).toBeGreaterThan(0);
+    const provider = { name: 'p', simulated: true } as ProviderAdapter;
+    const entry = (name: string): ModelEntry => ({ name, price: priceFromSpec({ input: 1, output: 1 }), simulated: true, deployments: [{ provider, upstreamModel: name, price: undefined }] });
+    const models = new Map([['strong', entry('strong')], ['weak', entry('weak')]]);
+    const route = compileRoutes(routesSchema.parse({ r: { quality: { strong: 'strong', weak: 'weak', quality_target: 0.95, weights: out } } }), models).get('r')!;
+    const router = route.quality!.router;
+    expect(cheapEnoughProbability(router, 'hello friend, nice weather today')).toBeGreaterThan(cheapEnoughProbability(router, 'Prove rigorously that the integral converges'));
+    expect(JSON.parse(readFileSync(out, 'utf8')).training.data).toBe(outcomes);
+  });
+
+  it('prints the cross-validated curve with the 95% operating point and the cascade replay', () => {
+    const evaluation = runEvalRouter({ outcomes, cv: 5 });
+    expect(evaluation.baseline_model).toBe('strong');
+    expect(evaluation.points.length).toBeGreaterThan(2);
+    expect(evaluation.at_95).toMatchObject({ quality_ratio: expect.any(Number), cost_ratio: expect.any(Number), share: expect.any(Object) });
+    // Easy prompts (half the file) can go to the weak model without losing quality.
+    expect(evaluation.at_95!.strong_calls_avoided).toBeGreaterThan(0.3);
+    expect(evaluation.cascade).toMatchObject({ tiers: ['weak', 'strong'] });
+  });
+});
+
+describe('frugal export outcomes', () => {
+  it('writes the stored shadow outcomes, one tenant at a time, readable as an outcomes file', async () => {
+    const dataDir = join(directory, 'data');
+    const store = new OutcomesStore(dataDir);
+    const base = { time: 1, request_id: 'r', route: 'auto', task: 'chat', judge: 'j', served_model: 'a', baseline_model: 'b' };
+    await store.append({ ...base, tenant: 'acme', prompt: 'hi', outcomes: { a: { score: 6 }, b: { score: 9 } } });
+    await store.append({ ...base, tenant: 'other', prompt: 'yo', outcomes: { a: { score: 7 }, b: { score: 8 } } });
+    const written: string[] = [];
+    const result = await runExportOutcomes({ dataDir, tenant: 'acme' }, (line) => written.push(line));
+    expect(result).toEqual({ written: 1, skipped: 0 });
+    expect(parseOutcomes(written.join(''))).toMatchObject([{ prompt: 'hi', outcomes: { a: { score: 6 }, b: { score: 9 } } }]);
+  });
+});
