@@ -20,6 +20,7 @@ beforeAll(async () => {
       'gpt-4o': { provider: 'primary', upstream_model: 'gpt-4o', price: { input: 2.5, output: 10 } },
       faq: { provider: 'primary', upstream_model: 'faq-model', price: { input: 1, output: 1 } },
     },
+    routes: { support: { default: 'gpt-4o' } },
     ledger: { flush_interval_ms: 10 },
     retry: { max_retries: 0, timeout_ms: 2_000 },
     // Semantic matching is on by default only for routes; `faq` is a real model, so opt it in.
@@ -246,6 +247,20 @@ describe('semantic cache', () => {
     const otherNumber = await ask({ model: 'faq', messages: [system, { role: 'user', content: 'Can I get a refund after 30 days?' }] });
     expect(otherNumber.cache).toBe('miss');
     expect(chatCalls()).toBe(3);
+  });
+
+  it('is on by default for routes (virtual models), and a semantic hit costs $0 with the local embedder', async () => {
+    upstream.script({ text: 'We ship worldwide.', usage: { promptTokens: 200, completionTokens: 20 } });
+    const system = { role: 'system' as const, content: unique('Shop assistant.') };
+    const first = await ask({ model: 'support', messages: [system, { role: 'user', content: 'Do you ship to Canada?' }] });
+    const second = await ask({ model: 'support', messages: [system, { role: 'user', content: 'do you ship to canada' }] });
+    expect([first.cache, second.cache]).toEqual(['miss', 'semantic-hit']);
+    expect(second.data.choices[0].message.content).toBe('We ship worldwide.');
+    expect(second.headers.get('x-frugal-cost')).toBe('0');
+    const record = await ledgerRecord(second.headers.get('x-frugal-request-id')!);
+    expect(record).toMatchObject({ cacheStatus: 'semantic-hit', costNano: 0, route: 'support' });
+    // 200 × $2.50/M + 20 × $10/M = $0.0007 saved
+    expect(record.savingsNano.cache).toBe(700_000);
   });
 
   it('is off for real models unless configured', async () => {
