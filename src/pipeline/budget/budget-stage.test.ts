@@ -181,6 +181,6 @@ describe('budget stage', () => {
     const error = await rejection(run(upstream(0), { keyId: key.id }));
     expect(error.status).toBe(429);
     expect(error.code).toBe('rate_limit_exceeded');
-    expect(Number(error.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(error.headers?.['retry-after'])).toBeGreaterThanOrEqual(1);
   });
 });

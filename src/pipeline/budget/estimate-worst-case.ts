@@ -13,7 +13,7 @@ export const DEFAULT_MAX_OUTPUT_TOKENS = 4_096;
 export interface WorstCaseInput {
   request: Pick<ChatRequest, 'max_tokens' | 'max_completion_tokens' | 'n'>;
   inputTokens: number;
-  context: Pick<RequestContext, 'target' | 'baseline' | 'route'>;
+  context: Partial<Pick<RequestContext, 'target' | 'baseline' | 'route'>>;
   models: ReadonlyMap<string, ModelEntry>;
   /** The route configs (`routes:`), searched for the model names a route can use. */
   routes: Readonly<Record<string, unknown>>;
