@@ -79,13 +79,9 @@ export async function runPack(next: ChatHandler, items: PackItem[]): Promise<voi
     };
     item.context.usage = separate;
     item.context.served = packContext.served;
-    if (price) {
-      // computeSavings reads (served price × usage) − attempt cost as a prompt-cache discount; here that
-      // difference is the packing saving, so it is moved to the micro_batch lever.
-      const saving = costOf(price, separate) - shareCost[index];
-      item.context.savings.micro_batch = (item.context.savings.micro_batch ?? 0) + saving;
-      item.context.savings.prompt_cache = (item.context.savings.prompt_cache ?? 0) - saving;
-    }
+    // The served call's list price for a separate call minus this item's share of the packed call is the
+    // packing saving: the account stage books that gap under the lever named here.
+    item.context.extras.discountLever = 'micro_batch';
     const itemResponse: ChatResponse = {
       ...response,
       id: `${response.id}-${index + 1}`,

@@ -45,7 +45,10 @@ export function computeSavings(context: RequestContext, baselinePrice: ModelPric
   const compression = removed > 0 ? costOf(price, { inputTokens: removed, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0, estimated: false }) : 0;
   const otherCharges = costNano - acceptedCost;
   const choice = baselineCostNano - servedFull - compression - otherCharges;
-  if (promptCache !== 0) savingsNano.prompt_cache = (savingsNano.prompt_cache ?? 0) + promptCache;
+  // The gap between the served call at list price and what was charged for it is the provider's prompt-cache
+  // discount, unless a stage says another lever earned it (micro-batching shares one packed call).
+  const discountLever = (context.extras.discountLever as Lever | undefined) ?? 'prompt_cache';
+  if (promptCache !== 0) savingsNano[discountLever] = (savingsNano[discountLever] ?? 0) + promptCache;
   if (compression !== 0) savingsNano.compression = (savingsNano.compression ?? 0) + compression;
   const choiceLever: Lever = context.extras.cascade ? 'cascade' : 'routing';
   if (choice !== 0) savingsNano[choiceLever] = (savingsNano[choiceLever] ?? 0) + choice;
