@@ -28,6 +28,8 @@ export interface Gateway {
   /** Files/Batches API, its job store and workers (src/batch). */
   batch: BatchSystem;
   dataDir: string;
+  /** Registers work to finish before the stores close (flushes of in-memory state); runs in reverse order. */
+  onClose(hook: () => Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -51,9 +53,16 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
     if (!model.price) logger.warn({ model: name }, 'no price known for this model: its cost will be recorded as 0; add a price in config');
     if (model.simulated) logger.info({ model: name, simulated: true }, 'model served by the SIMULATED offline provider (no real model is called)');
   }
-  const stores = await openStores({ dataDir, store: config.store, redisUrl: config.redis });
+  const stores = await openStores({
+    dataDir,
+    store: config.store,
+    redisUrl: config.redis,
+    onRedisError: (error) => logger.warn({ err: error }, 'redis connection error'),
+    cache: { maxEntries: config.cache.max_entries, maxBytes: config.cache.max_bytes },
+  });
   const ledger = new LedgerWriter(stores.ledger, { flushIntervalMs: config.ledger.flush_interval_ms, maxBatch: config.ledger.max_batch, logger });
   const breakers = new BreakerRegistry({ failureThreshold: config.breaker.failure_threshold, cooldownMs: config.breaker.cooldown_ms });
+  const closeHooks: (() => Promise<void>)[] = [];
   const gateway: Gateway = {
     config,
     configSource: options.configSource ?? 'defaults',
@@ -67,7 +76,13 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
     dataDir,
     pipeline: undefined as unknown as ChatHandler,
     batch: undefined as unknown as BatchSystem,
+    onClose(hook) {
+      closeHooks.push(hook);
+    },
     async close() {
+      for (const hook of closeHooks.splice(0).reverse()) {
+        await hook().catch((error: unknown) => logger.warn({ err: error }, 'a shutdown step failed'));
+      }
       await gateway.batch?.close();
       await ledger.close();
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));

@@ -9,7 +9,7 @@ const runtimes = new WeakMap<object, CacheRuntime>();
 /**
  * The cache stage for a gateway, on its `stores.cache`. The runtime is remembered per gateway so
  * the admin routes (purge, stats) act on the same instance. Pending semantic indexes are written
- * before the stores close: `close` is wrapped here because the gateway has no shutdown hooks yet.
+ * before the stores close (a gateway shutdown hook).
  */
 export function createGatewayCacheStage(gateway: Omit<Gateway, 'pipeline'>): Stage {
   const runtime = new CacheRuntime({
@@ -21,11 +21,7 @@ export function createGatewayCacheStage(gateway: Omit<Gateway, 'pipeline'>): Sta
   });
   runtime.extraNames = Object.keys(gateway.config.routes);
   runtimes.set(gateway, runtime);
-  const close = gateway.close.bind(gateway);
-  gateway.close = async () => {
-    await runtime.close().catch((error: unknown) => gateway.logger.warn({ err: error }, 'semantic cache flush failed'));
-    await close();
-  };
+  gateway.onClose(() => runtime.close());
   return createCacheStage(runtime);
 }
 
