@@ -21,6 +21,8 @@ export function buildPipeline(gateway: Omit<Gateway, 'pipeline'>): ChatHandler {
   const stages: Stage[] = [createAccountStage({ ledger: gateway.ledger, logger: gateway.logger }), budgetStageFor(gateway)];
   stages.push(createGatewayCacheStage(gateway));
   const shadow = new ShadowEvaluator({ ledger: gateway.ledger, outcomes: new OutcomesStore(gateway.dataDir), logger: gateway.logger });
+  // Background shadow evaluations finish (and are recorded) before the ledger closes.
+  gateway.onClose(() => shadow.idle());
   stages.push(createRouteStage(compileRoutes(config.routes, gateway.models, gateway.configSource)), createCascadeStage({ shadow }));
   stages.push(createMicroBatchStage(config.batch.micro_batch));
   const call = createCallHandler({

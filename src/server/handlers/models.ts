@@ -1,5 +1,6 @@
 import type { Gateway } from '../../gateway/build-gateway.ts';
 import { formatUsd } from '../../pricing/money.ts';
+import { compileRoutes } from '../../pipeline/route/route-stage.ts';
 import type { RouteInput } from '../router.ts';
 import type { Authenticator } from '../auth.ts';
 import { sendError, sendJson } from '../http-exchange.ts';
@@ -8,6 +9,8 @@ const created = Math.floor(Date.now() / 1000);
 
 /** GET /v1/models — configured models (with prices, and `simulated` where it applies) and routes. */
 export function modelsHandler(gateway: Gateway, authenticator: Authenticator) {
+  let routes: ReturnType<typeof compileRoutes> | undefined;
+  const compiledRoutes = () => (routes ??= compileRoutes(gateway.config.routes, gateway.models, gateway.configSource));
   return async function models({ request, response }: RouteInput): Promise<void> {
     try {
       const principal = await authenticator.authenticate(request.headers);
@@ -27,9 +30,9 @@ export function modelsHandler(gateway: Gateway, authenticator: Authenticator) {
             : null,
         });
       }
-      for (const [name, route] of Object.entries(gateway.config.routes)) {
+      for (const [name, route] of compiledRoutes()) {
         if (!allowed(name)) continue;
-        data.push({ id: name, object: 'model', created, owned_by: 'frugal', route: true, baseline: (route as { baseline?: string }).baseline ?? null });
+        data.push({ id: name, object: 'model', created, owned_by: 'frugal', route: true, baseline: route.baseline.name, simulated: route.baseline.simulated });
       }
       sendJson(response, 200, { object: 'list', data });
     } catch (error) {
