@@ -9,6 +9,7 @@ import { replayJson } from '../src/replay/format-replay.ts';
 import { ReplayOutcomes } from '../src/replay/replay-outcomes.ts';
 import { runReplay } from '../src/replay/run-replay.ts';
 import { makeLedgerRecord } from '../src/reports/testing/make-ledger-record.ts';
+import { openStores } from '../src/store/open-stores.ts';
 
 const run = promisify(execFile);
 const parseConfigText = (text: string) => parseConfigFile(text, 'replay.test.yaml', {});
@@ -158,5 +159,23 @@ describe('frugal replay as a command', () => {
     const text = await run(process.execPath, [binary, 'replay', logPath, '--config', configPath]);
     expect(text.stdout).toContain('line 3: malformed');
     expect(text.stdout).toContain('Assumptions:');
+  }, 60_000);
+
+  it('replays what `frugal export ledger` wrote, oldest first', async () => {
+    const dataDir = join(workDir, 'ledger-data');
+    const stores = await openStores({ dataDir, store: 'sqlite' });
+    const older = makeLedgerRecord({ time: Date.UTC(2025, 0, 1), costNano: 2_000, baselineCostNano: 9_000, savingsNano: { routing: 7_000 }, tags: { feature: 'a' } });
+    const newer = makeLedgerRecord({ time: Date.UTC(2025, 0, 2), costNano: 0, baselineCostNano: 3_000, savingsNano: { cache: 3_000 }, cacheStatus: 'hit', tags: { feature: 'b' } });
+    await stores.ledger.append([newer, older]);
+    await stores.close();
+    const configPath = join(workDir, 'ledger-config.yaml');
+    writeFileSync(configPath, `data_dir: ${JSON.stringify(dataDir)}\n${CONFIG}`);
+    const exportPath = join(workDir, 'ledger.jsonl');
+    await run(process.execPath, [binary, 'export', 'ledger', '--config', configPath, '--out', exportPath]);
+    const { stdout } = await run(process.execPath, [binary, 'replay', exportPath, '--config', configPath, '--json']);
+    const json = JSON.parse(stdout);
+    expect(json.decisions.map((decision: { line: number; source: string }) => [decision.line, decision.source])).toEqual([[1, 'recorded'], [2, 'recorded']]);
+    expect(json.decisions[0].tags).toEqual({ feature: 'a' });
+    expect([json.cost_before_usd, json.cost_after_usd, json.savings_by_lever_usd]).toEqual([0.000012, 0.000002, { routing: 0.000007, cache: 0.000003 }]);
   }, 60_000);
 });

@@ -40,7 +40,7 @@ export function replayHtml(report: ReplayReport, options: { title?: string; sour
     ]),
     horizontalBars('chart-levers', 'Savings by lever (USD)', leverBars),
     horizontalBars('chart-tags', 'Savings by feature/tag (USD)', tagBars),
-    cumulativeLines('chart-cumulative', 'Cumulative cost over the log (USD)', timeline.map((point) => nanoToUsdNumber(point.beforeNano)), timeline.map((point) => nanoToUsdNumber(point.afterNano))),
+    cumulativeLines('chart-cumulative', 'Cumulative cost over the log (USD)', timeline.map((point) => nanoToUsdNumber(point.beforeNano)), timeline.map((point) => nanoToUsdNumber(point.afterNano)), totals.requests),
   ];
   const decisions = report.decisions.slice(0, maxRows).map((decision) => [
     String(decision.line),

@@ -18,6 +18,7 @@ const palette = ['#2f6fde', '#1a9c6b', '#e08a1e', '#8a56c9', '#d9455f', '#3aa6b9
 
 function money(value: number): string {
   const abs = Math.abs(value);
+  if (abs === 0) return '$0';
   const digits = abs >= 100 ? 0 : abs >= 1 ? 2 : abs >= 0.01 ? 4 : 6;
   return `${value < 0 ? '−' : ''}$${abs.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
 }
@@ -43,8 +44,8 @@ export function horizontalBars(id: string, title: string, bars: readonly Bar[]):
     + `<text class="title" x="0" y="16">${escapeHtml(title)}</text>${rows.join('')}${empty}</svg>`;
 }
 
-/** Two cumulative series (before and after) over the requests of the log, as polylines. */
-export function cumulativeLines(id: string, title: string, before: readonly number[], after: readonly number[]): string {
+/** Two cumulative series (before and after) over the requests of the log (possibly sampled), as polylines. */
+export function cumulativeLines(id: string, title: string, before: readonly number[], after: readonly number[], requests = before.length): string {
   const width = 640;
   const height = 260;
   const left = 70;
@@ -68,7 +69,7 @@ export function cumulativeLines(id: string, title: string, before: readonly numb
     + `<text class="title" x="0" y="16">${escapeHtml(title)}</text>${ticks.join('')}`
     + `<polyline class="series" points="${points(before)}" fill="none" stroke="#d9455f" stroke-width="2"/>`
     + `<polyline class="series" points="${points(after)}" fill="none" stroke="#1a9c6b" stroke-width="2"/>`
-    + `<text x="${left}" y="${height - 8}">request 1</text><text x="${left + plotWidth}" y="${height - 8}" text-anchor="end">request ${before.length}</text>`
+    + `<text x="${left}" y="${height - 8}">request 1</text><text x="${left + plotWidth}" y="${height - 8}" text-anchor="end">request ${requests}</text>`
     + `<rect x="${left + 10}" y="${top}" width="10" height="10" fill="#d9455f"/><text x="${left + 24}" y="${top + 9}">before</text>`
     + `<rect x="${left + 80}" y="${top}" width="10" height="10" fill="#1a9c6b"/><text x="${left + 94}" y="${top + 9}">after</text></svg>`;
 }
