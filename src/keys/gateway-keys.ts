@@ -2,7 +2,7 @@ import type { Gateway } from '../gateway/build-gateway.ts';
 import { KeyRegistry } from './key-registry.ts';
 import { openKeyStore } from './open-key-store.ts';
 
-type GatewayParts = Pick<Gateway, 'config' | 'dataDir' | 'stores' | 'close'>;
+type GatewayParts = Pick<Gateway, 'config' | 'dataDir' | 'stores' | 'onClose'>;
 
 const registries = new WeakMap<object, KeyRegistry>();
 
@@ -16,11 +16,6 @@ export function gatewayKeys(gateway: GatewayParts): KeyRegistry {
   if (existing) return existing;
   const registry = new KeyRegistry({ openStore: () => openKeyStore({ store: gateway.config.store, dataDir: gateway.dataDir }) });
   registries.set(gateway.stores, registry);
-  // The gateway has no close hook for capabilities; chaining its close keeps the key store's lifetime equal to the gateway's.
-  const closeGateway = gateway.close.bind(gateway);
-  gateway.close = async () => {
-    await closeGateway();
-    await registry.close();
-  };
+  gateway.onClose(() => registry.close());
   return registry;
 }
