@@ -16,13 +16,24 @@ export interface ReplayGateway {
 }
 
 /**
+ * The cache bounds of the store the user really runs, applied to replay's memory store (whose own
+ * default, 10,000 entries, would evict what SQLite — 100,000 entries, 1 GiB — or Redis keeps).
+ */
+function replayCacheBounds(config: FrugalConfig): { max_entries: number; max_bytes: number } {
+  if (config.redis) return { max_entries: config.cache.max_entries ?? Number.MAX_SAFE_INTEGER, max_bytes: config.cache.max_bytes ?? Number.MAX_SAFE_INTEGER };
+  return { max_entries: config.cache.max_entries ?? 100_000, max_bytes: config.cache.max_bytes ?? 1024 * 1024 * 1024 };
+}
+
+/**
  * The user's config, made safe to replay: everything in memory (no SQLite files, no Redis, no
- * PostgreSQL — a replay must not touch production state), no budgets or key rate limits (they would
- * refuse traffic for reasons unrelated to savings), and no batch workers.
+ * PostgreSQL — a replay must not touch production state) but with the real store's cache bounds;
+ * no budgets or key rate limits (they would refuse traffic for reasons unrelated to savings), and
+ * no batch workers.
  */
 export function replayConfig(config: FrugalConfig): FrugalConfig {
   return {
     ...config,
+    cache: { ...config.cache, ...replayCacheBounds(config) },
     store: 'memory',
     redis: undefined,
     data_dir: undefined,
