@@ -2,7 +2,7 @@ import type { Gateway } from '../gateway/build-gateway.ts';
 import { KeyRegistry } from './key-registry.ts';
 import { openKeyStore } from './open-key-store.ts';
 
-type GatewayParts = Pick<Gateway, 'config' | 'dataDir' | 'stores' | 'onClose'>;
+type GatewayParts = Pick<Gateway, 'config' | 'dataDir' | 'stores' | 'onClose'> & { logger?: Gateway['logger'] };
 
 const registries = new WeakMap<object, KeyRegistry>();
 
@@ -14,7 +14,7 @@ const registries = new WeakMap<object, KeyRegistry>();
 export function gatewayKeys(gateway: GatewayParts): KeyRegistry {
   const existing = registries.get(gateway.stores);
   if (existing) return existing;
-  const registry = new KeyRegistry({ openStore: () => openKeyStore({ store: gateway.config.store, dataDir: gateway.dataDir }) });
+  const registry = new KeyRegistry({ openStore: () => openKeyStore({ store: gateway.config.store, dataDir: gateway.dataDir }), logger: gateway.logger });
   registries.set(gateway.stores, registry);
   gateway.onClose(() => registry.close());
   return registry;

@@ -1,9 +1,16 @@
+import type { Logger } from 'pino';
+import { errors } from '../errors/codes.ts';
 import type { Principal, VirtualKeyResolver } from '../server/auth.ts';
 import type { KeyStore } from './key-store.ts';
 import type { VirtualKey } from './virtual-key.ts';
 
 /** How long a looked-up key (or a miss) is trusted: a revocation reaches every replica within this. */
 export const KEY_CACHE_TTL_MS = 5_000;
+/**
+ * While the key store cannot be reached (a PostgreSQL restart, say), a key looked up within this long
+ * keeps its last answer, so a short outage does not turn every request into an error.
+ */
+export const KEY_STALE_IF_ERROR_MS = 60_000;
 /** Misses are cached too (so a flood of bad keys cannot hammer the store), up to this many entries. */
 const MAX_CACHED_ENTRIES = 10_000;
 
@@ -16,6 +23,7 @@ export interface KeyRegistryOptions {
   openStore: () => Promise<KeyStore>;
   ttlMs?: number;
   now?: () => number;
+  logger?: Logger;
 }
 
 /**
@@ -40,7 +48,14 @@ export class KeyRegistry implements VirtualKeyResolver {
   }
 
   store(): Promise<KeyStore> {
-    this.#store ??= this.#options.openStore();
+    if (this.#store === undefined) {
+      const opening = this.#options.openStore();
+      this.#store = opening;
+      // A failed open is not remembered: the next look-up tries again instead of failing forever.
+      opening.catch(() => {
+        if (this.#store === opening) this.#store = undefined;
+      });
+    }
     return this.#store;
   }
 
@@ -63,7 +78,12 @@ export class KeyRegistry implements VirtualKeyResolver {
     const now = this.#now();
     // `true` never turns back to `false` (keys are revoked, never deleted), so it is cached for good.
     if (this.#anyExist && (this.#anyExist.value || this.#anyExist.expiresAt > now)) return this.#anyExist.value;
-    const value = (await (await this.store()).count()) > 0;
+    let value: boolean;
+    try {
+      value = (await (await this.store()).count()) > 0;
+    } catch (error) {
+      throw this.#unavailable(error);
+    }
     this.#anyExist = { value, expiresAt: now + this.#ttlMs };
     return value;
   }
@@ -90,10 +110,26 @@ export class KeyRegistry implements VirtualKeyResolver {
 
   async #cached(cache: Map<string, Cached<VirtualKey | undefined>>, id: string, load: (store: KeyStore) => Promise<VirtualKey | undefined>) {
     const hit = cache.get(id);
-    if (hit && hit.expiresAt > this.#now()) return hit.value;
-    const value = await load(await this.store());
+    const now = this.#now();
+    if (hit && hit.expiresAt > now) return hit.value;
+    let value: VirtualKey | undefined;
+    try {
+      value = await load(await this.store());
+    } catch (error) {
+      if (hit && hit.expiresAt + KEY_STALE_IF_ERROR_MS > now) {
+        this.#options.logger?.warn({ err: error }, 'key store unavailable: using the last known answer for a key');
+        return hit.value;
+      }
+      throw this.#unavailable(error);
+    }
     this.#remember(cache, id, value);
     return value;
+  }
+
+  /** A key that cannot be checked is refused with a 503 (retryable), never served unchecked and never a 500. */
+  #unavailable(error: unknown): Error {
+    this.#options.logger?.error({ err: error }, 'key store unavailable');
+    return errors.unavailable('API keys cannot be checked right now (key store unavailable); try again shortly');
   }
 
   #remember(cache: Map<string, Cached<VirtualKey | undefined>>, id: string, value: VirtualKey | undefined): void {

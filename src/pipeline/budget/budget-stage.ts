@@ -57,7 +57,7 @@ export function createBudgetStage(options: BudgetStageOptions): Stage {
       if (budgets.length === 0 && !limited) return next(request, context);
 
       const inputTokens = countChatTokens(request);
-      if (key && limited) await limiter.admit(key, inputTokens);
+      if (key && limited) await counted(() => limiter.admit(key, inputTokens), context, options.logger);
       let reservation: Reservation | undefined;
       if (budgets.length > 0) {
         const worstCase = estimateWorstCase({ request, inputTokens, context, models: options.models, routes: options.routes });
@@ -89,14 +89,21 @@ export function createBudgetStage(options: BudgetStageOptions): Stage {
     };
 }
 
-async function reserve(enforcer: BudgetEnforcer, budgets: Parameters<BudgetEnforcer['reserve']>[0], worstCase: number, context: RequestContext, logger?: Logger): Promise<Reservation> {
+function reserve(enforcer: BudgetEnforcer, budgets: Parameters<BudgetEnforcer['reserve']>[0], worstCase: number, context: RequestContext, logger?: Logger): Promise<Reservation> {
+  return counted(() => enforcer.reserve(budgets, worstCase, context.requestId), context, logger);
+}
+
+/**
+ * Runs a check on the counter store. Without the counters (Redis restarting, say) no budget or rate
+ * limit can be checked: refuse with a 503 rather than spend blindly — and never a 500.
+ */
+async function counted<T>(check: () => Promise<T>, context: RequestContext, logger?: Logger): Promise<T> {
   try {
-    return await enforcer.reserve(budgets, worstCase, context.requestId);
+    return await check();
   } catch (error) {
     if (error instanceof FrugalError) throw error;
-    // Without the counters no budget can be checked: refuse rather than spend blindly.
     logger?.error({ err: error, requestId: context.requestId }, 'budget counters unavailable');
-    throw errors.unavailable('Budgets cannot be checked right now (counter store unavailable); try again shortly');
+    throw errors.unavailable('Budgets and rate limits cannot be checked right now (counter store unavailable); try again shortly');
   }
 }
 
