@@ -114,6 +114,10 @@ function crossCheck(config: FrugalConfig): string[] {
     }
   }
   issues.push(...routeConfigIssues(config.routes, Object.keys(config.models)));
+  const summaryModel = config.compression.summary_model;
+  if (summaryModel && !(summaryModel in config.models)) {
+    issues.push(`compression.summary_model: unknown model '${summaryModel}' (configured: ${Object.keys(config.models).join(', ') || 'none'})`);
+  }
   const servable = new Set([...Object.keys(config.models), ...Object.keys(config.routes)]);
   for (const [from, to] of Object.entries(config.rewrite)) {
     if (!servable.has(to)) issues.push(`rewrite.${from}: '${to}' is neither a model nor a route`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compressionSettingsSchema } from '../pipeline/compress/compression-config.ts';
 import { cacheConfigSchema } from '../pipeline/cache/cache-config.ts';
 import { budgetsConfigSchema } from '../pipeline/budget/budget-config.ts';
 import { batchConfigSchema } from '../batch/batch-config.ts';
@@ -33,6 +34,8 @@ export const providerSchema = z.strictObject({
   price_family: z.string().optional(),
   timeout_ms: z.number().int().positive().optional(),
   max_connections: z.number().int().positive().default(128),
+  /** Anthropic: add cache_control breakpoints on stable prefixes (tools, system, long documents), at most four. */
+  prompt_cache: z.boolean().default(true),
   /** The provider serves OpenAI's Files+Batch API (default: true for type `openai` and `anthropic`). */
   batch_api: z.boolean().optional(),
   simulate: simulateSchema.optional(),
@@ -110,7 +113,8 @@ export const configSchema = z.strictObject({
   breaker: breakerSchema.prefault({}),
   ledger: ledgerSchema.prefault({}),
   cache: cacheConfigSchema.prefault({}),
-  compression: z.looseObject({}).default({}),
+  /** Prompt compression per route and model (docs/compression.md). */
+  compression: compressionSettingsSchema.prefault({}),
   /** Hard and soft spend limits per tag, tenant or globally (docs/governance.md); key budgets live on the keys. */
   budgets: budgetsConfigSchema,
   /** Files/Batches API, batch workers and micro-batching (src/batch/batch-config.ts). */

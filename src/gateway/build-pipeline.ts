@@ -3,6 +3,7 @@ import { createAccountStage } from '../pipeline/account/account-stage.ts';
 import { budgetStageFor } from '../pipeline/budget/budget-stage.ts';
 import { createGatewayCacheStage } from '../pipeline/cache/gateway-cache-stage.ts';
 import { createCallHandler } from '../pipeline/call/call-handler.ts';
+import { createGatewayCompressStage } from '../pipeline/compress/gateway-compress-stage.ts';
 import { compileRoutes, createRouteStage } from '../pipeline/route/route-stage.ts';
 import { createCascadeStage } from '../pipeline/cascade/cascade-stage.ts';
 import { ShadowEvaluator } from '../pipeline/cascade/shadow-evaluator.ts';
@@ -13,13 +14,14 @@ import type { Gateway } from './build-gateway.ts';
 
 /**
  * The one place the stage order lives:
- *   account → budget → cache → compress → route → cascade → call (fallback, retry) → provider
+ *   account → budget → cache → compress → route → cascade → micro-batch → call (fallback, retry) → provider
  * account is outermost so that every outcome — hit, cascade, failure, abort — is recorded once.
  */
 export function buildPipeline(gateway: Omit<Gateway, 'pipeline'>): ChatHandler {
   const { config } = gateway;
   const stages: Stage[] = [createAccountStage({ ledger: gateway.ledger, logger: gateway.logger }), budgetStageFor(gateway)];
   stages.push(createGatewayCacheStage(gateway));
+  stages.push(createGatewayCompressStage(gateway));
   const shadow = new ShadowEvaluator({ ledger: gateway.ledger, outcomes: new OutcomesStore(gateway.dataDir), logger: gateway.logger });
   // Background shadow evaluations finish (and are recorded) before the ledger closes.
   gateway.onClose(() => shadow.idle());

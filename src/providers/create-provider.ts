@@ -1,4 +1,5 @@
 import type { ProviderConfig } from '../config/schema.ts';
+import { createAnthropicCachePlanner } from '../pipeline/compress/prompt-cache-planner.ts';
 import { AnthropicAdapter } from './anthropic/anthropic-adapter.ts';
 import { OpenAICompatibleAdapter } from './openai-compatible/openai-compatible-adapter.ts';
 import { SimulatedAdapter } from './simulated/simulated-adapter.ts';
@@ -23,6 +24,8 @@ export function createProvider(name: string, config: ProviderConfig): ProviderAd
       return new AnthropicAdapter({
         name,
         baseUrl: config.base_url ?? 'https://api.anthropic.com',
+        // The prompt-cache lever: breakpoints on stable prefixes, priced from the cache tokens Anthropic reports.
+        planPromptCache: config.prompt_cache ? (createAnthropicCachePlanner() as (body: Record<string, unknown>) => Record<string, unknown>) : undefined,
         apiKey: config.api_key,
         headers: config.headers,
         priceFamily: config.price_family ?? 'anthropic',

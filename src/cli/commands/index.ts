@@ -6,6 +6,7 @@ import { registerTrainCommands } from './train.ts';
 import { registerKeysCommands } from './keys.ts';
 import { registerReportCommands } from './report.ts';
 import { registerReplayCommands } from './replay.ts';
+import { registerEvalCompressCommands } from './eval-compress.ts';
 
 /**
  * Each capability adds its commands here (one file per command group under src/cli/commands/,
@@ -19,3 +20,4 @@ commandRegistrars.push(registerKeysCommands);
 commandRegistrars.push(registerCacheCommands);
 commandRegistrars.push(registerReplayCommands);
 commandRegistrars.push(registerEvalCommands, registerTrainCommands, registerExportCommands);
+commandRegistrars.push(registerEvalCompressCommands);

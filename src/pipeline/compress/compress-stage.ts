@@ -40,13 +40,13 @@ export function createCompressStage(options: CompressStageOptions = {}): Stage {
     async function compress(request, context) {
       const config = configFor(settings, context);
       if (!isEnabled(config, context)) return next(request, context);
-      if (context.nativeAnthropic) {
-        // The Anthropic adapter forwards the client's own body on /v1/messages, so a rewritten
-        // ChatRequest would never reach the upstream: claiming a saving there would be false.
-        context.trace.push({ stage: 'compress', detail: 'skipped: native Anthropic body is forwarded unchanged' });
-        return next(request, context);
-      }
       const compressed = await compressRequest(request, context, config, options);
+      if (compressed !== request && context.nativeAnthropic) {
+        // An Anthropic upstream would otherwise receive the client's own, uncompressed body: from here on
+        // it gets the compressed request translated (the prompt-cache planner re-adds breakpoints).
+        context.nativeAnthropic = undefined;
+        context.trace.push({ stage: 'compress', detail: 'native Anthropic pass-through replaced by the compressed, translated request' });
+      }
       return next(compressed, context);
     };
 }

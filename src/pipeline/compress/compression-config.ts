@@ -60,6 +60,8 @@ export type CompressionOverride = z.infer<typeof compressionOverrideSchema>;
 
 /** The `compression:` section of the config file. */
 export const compressionSettingsSchema = z.strictObject({
+  /** The cheap model that writes summaries for `mode: summary | both` (memoized by content hash, charged once). */
+  summary_model: z.string().min(1).optional(),
   default: compressionConfigSchema.default(compressionConfigSchema.parse({})),
   routes: z.record(z.string(), compressionOverrideSchema).default({}),
   models: z.record(z.string(), compressionOverrideSchema).default({}),
