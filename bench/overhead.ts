@@ -4,9 +4,12 @@
  * process on loopback. Latency percentiles are computed from every response's own float timing
  * (autocannon's histogram keeps whole milliseconds, too coarse for sub-millisecond overhead).
  *
- *   npm run bench -- overhead [--duration 10] [--connections 1,50] [--write]
+ *   npm run bench -- overhead [--duration 10] [--connections 1,50,500] [--rate 1000] [--write]
+ *
+ * Also reports Frugal's resident memory idle and at peak under load, and the latency Frugal adds at
+ * a fixed request rate (autocannon's overallRate).
  */
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -18,8 +21,8 @@ const option = (name: string, fallback: string) => {
   return index === -1 ? fallback : args[index + 1];
 };
 const duration = Number(option('duration', '10'));
-const connectionsList = option('connections', '1,50').split(',').map(Number);
-const rate = option('rate', '');
+const connectionsList = option('connections', '1,50,500').split(',').map(Number);
+const rate = option('rate', '1000');
 const write = args.includes('--write');
 const root = join(import.meta.dirname, '..');
 
@@ -38,12 +41,12 @@ function percentile(sorted: Float64Array, fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))];
 }
 
-async function measure(target: string, url: string, headers: Record<string, string>, connections: number): Promise<Measured> {
+async function measure(target: string, url: string, headers: Record<string, string>, connections: number, fixedRate?: number): Promise<Measured> {
   const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'What is six times seven? Answer briefly.' }] });
   // Warm up connections and JIT before measuring.
   await autocannon({ url, method: 'POST', headers, body, connections, duration: 2 });
   const times: number[] = [];
-  const instance = autocannon({ url, method: 'POST', headers, body, connections, duration, ...(rate ? { overallRate: Number(rate) } : {}) });
+  const instance = autocannon({ url, method: 'POST', headers, body, connections, duration, ...(fixedRate ? { overallRate: fixedRate } : {}) });
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     if (statusCode === 200) times.push(responseTime);
   });
@@ -85,20 +88,35 @@ const targets: [string, string, Record<string, string>][] = [
 ];
 
 const results: Measured[] = [];
+const rated: Measured[] = [];
+const rssMegabytes = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${frugal.child.pid}/status`, 'utf8'))![1]) / 1024;
+const idleRss = rssMegabytes();
+let peakRss = idleRss;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMegabytes())), 200);
+const log = (measured: Measured, note = '') =>
+  console.log(`${measured.target.padEnd(18)} c=${String(measured.connections).padEnd(4)}${note} ${measured.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${measured.p50.toFixed(3)} ms  p99 ${measured.p99.toFixed(3)} ms  errors ${measured.errors} non2xx ${measured.non2xx}`);
 try {
   for (const connections of connectionsList) {
     for (const [name, url, headers] of targets) {
       const measured = await measure(name, url, headers, connections);
       results.push(measured);
-      console.log(`${name.padEnd(18)} c=${String(connections).padEnd(4)} ${measured.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${measured.p50.toFixed(3)} ms  p99 ${measured.p99.toFixed(3)} ms  errors ${measured.errors} non2xx ${measured.non2xx}`);
+      log(measured);
+    }
+  }
+  if (rate) {
+    for (const [name, url, headers] of targets.slice(0, 2)) {
+      const measured = await measure(name, url, headers, 20, Number(rate));
+      rated.push(measured);
+      log(measured, ` @${rate}/s`);
     }
   }
 } finally {
+  clearInterval(sampler);
   await Promise.all([frugal.stop(), portkey.stop(), upstream.stop()]);
 }
 
 const lines = [
-  `Command: \`npm run bench -- overhead --duration ${duration} --connections ${connectionsList.join(',')}${rate ? ` --rate ${rate}` : ''}\``,
+  `Command: \`npm run bench -- overhead --duration ${duration} --connections ${connectionsList.join(',')} --rate ${rate || 0} --write\``,
   `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; date ${new Date().toISOString().slice(0, 10)}. Upstream, gateway and load generator share the machine.`,
   '',
   '| target | connections | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | % of direct | errors |',
@@ -114,6 +132,11 @@ for (const connections of connectionsList) {
   const portkeyRow = results.find((row) => row.target === 'Portkey gateway' && row.connections === connections)!;
   lines.push('', `At ${connections} connection(s): Frugal/Portkey throughput = ${(frugalRow.requestsPerSecond / portkeyRow.requestsPerSecond).toFixed(2)}×.`);
 }
+if (rated.length === 2) {
+  const [direct, through] = rated;
+  lines.push('', `At a fixed ${rate} req/s (20 connections): direct p50 ${direct.p50.toFixed(3)} ms / p99 ${direct.p99.toFixed(3)} ms; through Frugal p50 ${through.p50.toFixed(3)} ms / p99 ${through.p99.toFixed(3)} ms — Frugal adds **${(through.p50 - direct.p50).toFixed(3)} ms at p50 and ${(through.p99 - direct.p99).toFixed(3)} ms at p99**.`);
+}
+lines.push('', `Frugal's resident memory (RSS): ${idleRss.toFixed(0)} MB idle after start-up, ${peakRss.toFixed(0)} MB at peak under the load above.`);
 const markdown = lines.join('\n') + '\n';
 console.log('\n' + markdown);
 if (write) {
