@@ -256,6 +256,8 @@ describe.skipIf(!controllable)('Redis and PostgreSQL restarted under load', () =
     }
     const loadEnded = Date.now();
 
+    // The gateway survived both restarts (a crash shows here with its last output, not as connection errors).
+    expect(frugal!.child.exitCode, captures[0].lines().slice(-8).join('\n')).toBeNull();
     // Every answer is a 200 or a clear 503 (with an error code); nothing else, no hang, no broken 200.
     const count = (filter: (outcome: Outcome) => boolean) => outcomes.filter(filter).length;
     const in503 = (window: [number, number]) => count((outcome) => outcome.status === 503 && outcome.at >= window[0] - 1_000 && outcome.at <= window[1] + 6_000);

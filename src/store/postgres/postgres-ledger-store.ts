@@ -24,9 +24,6 @@ const COLUMNS = [
   'http_status', 'error_code', 'cache_status', 'tags', 'attempts', 'savings', 'trace',
 ] as const;
 
-/** PostgreSQL caps a statement at 65,535 parameters; 28 columns × 1,000 rows stays well under it. */
-const ROWS_PER_INSERT = 1_000;
-
 /** int8 arrives as a decimal string; it must come back as the exact JS number that was written. */
 const exactInteger = z.union([z.string(), z.number(), z.bigint()]).transform((value, context) => {
   const number = Number(value);
@@ -92,15 +89,18 @@ export class PostgresLedgerStore implements LedgerStore {
     return new PostgresLedgerStore(sql, options.sql === undefined, qualified);
   }
 
+  /**
+   * One INSERT … SELECT from a single JSON parameter, whatever the batch size: a single statement is
+   * atomic without a transaction block, and never nears PostgreSQL's 65,535-parameter cap. Not
+   * `sql.begin`: when the server goes away mid-transaction, postgres.js 3.4.9 writes its ROLLBACK to
+   * the closed socket from a setImmediate, a TypeError no caller can catch, and the process dies
+   * (porsager/postgres#1208; found by test/reliability/restarts.test.ts).
+   */
   async append(records: LedgerRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const rows = validateLedgerBatch(records).map((record) => recordToRow(this.#sql, record));
-    await this.#sql.begin(async (transaction) => {
-      for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
-        const chunk = rows.slice(start, start + ROWS_PER_INSERT);
-        await transaction`INSERT INTO ${transaction(this.#table)} ${transaction(chunk, COLUMNS)}`;
-      }
-    });
+    const rows = validateLedgerBatch(records).map(recordToRow);
+    const table = quoteIdentifier(this.#table);
+    await this.#sql.unsafe(`INSERT INTO ${table} (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM jsonb_populate_recordset(NULL::${table}, $1::text::jsonb)`, [JSON.stringify(rows)]);
   }
 
   async get(id: string): Promise<LedgerRecord | undefined> {
@@ -185,7 +185,15 @@ async function createTable(sql: PostgresClient, schema: string | undefined, tabl
   });
 }
 
-function recordToRow(sql: PostgresClient, record: LedgerRecord) {
+const COLUMN_LIST = COLUMNS.join(', ');
+
+/** `schema.table` → `"schema"."table"`, as the client's own identifier escaping does. */
+function quoteIdentifier(name: string): string {
+  return name.split('.').map((part) => `"${part.replace(/"/g, '""')}"`).join('.');
+}
+
+/** A record as one JSON object keyed by column; JSON drops `undefined` fields, exactly as the other backends do. */
+function recordToRow(record: LedgerRecord) {
   return {
     id: record.id, time: record.time, tenant: record.tenant, key_id: record.keyId, endpoint: record.endpoint,
     requested_model: record.requestedModel, route: record.route, task: record.task,
@@ -195,12 +203,6 @@ function recordToRow(sql: PostgresClient, record: LedgerRecord) {
     usage_estimated: record.usageEstimated, cost_nano: record.costNano, baseline_cost_nano: record.baselineCostNano,
     latency_ms: record.latencyMs, status: record.status, http_status: record.httpStatus,
     error_code: record.errorCode, cache_status: record.cacheStatus,
-    // JSON round-trips drop `undefined` fields, exactly as the other backends do.
-    tags: sql.json(record.tags), attempts: sql.json(toJson(record.attempts)),
-    savings: sql.json(record.savingsNano), trace: sql.json(toJson(record.trace)),
+    tags: record.tags, attempts: record.attempts, savings: record.savingsNano, trace: record.trace,
   };
-}
-
-function toJson(value: unknown): postgres.JSONValue {
-  return JSON.parse(JSON.stringify(value)) as postgres.JSONValue;
 }
