@@ -69,6 +69,7 @@ export class LedgerWriter {
           await this.#store.append(batch);
           this.#queue.splice(0, batch.length);
         } catch (error) {
+          if (await this.#dropUnwritable(batch, error)) continue;
           // Keep the batch and try again later: the ledger must not lose accepted requests.
           this.#options.logger?.error({ err: error, records: batch.length }, 'ledger append failed; will retry');
           if (!this.#timer) {
@@ -80,6 +81,38 @@ export class LedgerWriter {
       }
     });
     return this.#flushing;
+  }
+
+  /**
+   * A batch can fail for good: a record already written (the store committed but the acknowledgement was
+   * lost, so the retry hits its id) or a record the store rejects. Retrying those would block the ledger
+   * forever, so they leave the queue — written ones silently, invalid ones with an error log line.
+   * Returns false when nothing could be singled out (the store is down): then the whole batch waits.
+   */
+  async #dropUnwritable(batch: LedgerRecord[], error: unknown): Promise<boolean> {
+    const message = (error as Error)?.message ?? '';
+    const drop = new Set<LedgerRecord>();
+    try {
+      for (const record of batch) {
+        if (await this.#store.get(record.id)) drop.add(record);
+      }
+    } catch {
+      return false;
+    }
+    if (drop.size === 0 && /invalid ledger record|duplicate ledger record id/i.test(message)) {
+      for (const record of batch) {
+        try {
+          await this.#store.append([record]);
+          drop.add(record);
+        } catch (singleError) {
+          this.#options.logger?.error({ err: singleError, id: record.id }, 'ledger record rejected by the store; dropped');
+          drop.add(record);
+        }
+      }
+    }
+    if (drop.size === 0) return false;
+    this.#queue = this.#queue.filter((record) => !drop.has(record));
+    return true;
   }
 
   async close(): Promise<void> {

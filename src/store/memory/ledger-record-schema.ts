@@ -93,6 +93,54 @@ export function validateLedgerBatch(records: LedgerRecord[]): LedgerRecord[] {
   });
 }
 
+const endpoints = new Set(['chat', 'messages', 'embeddings', 'batch']);
+const statuses = new Set(['ok', 'error', 'aborted']);
+const cacheStatuses = new Set(['miss', 'hit', 'semantic-hit', 'bypass']);
+const levers = new Set<string>(leverSchema.options);
+const isCount = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
+const isNullableString = (value: unknown) => value === null || typeof value === 'string';
+
+/**
+ * The same rules as `ledgerRecordSchema`, checked by hand: the ledger is written on every request, and
+ * zod's copying parse was a tenth of the gateway's per-request CPU. Any doubt falls back to zod for the message.
+ */
+function looksValid(record: LedgerRecord): boolean {
+  if (typeof record !== 'object' || record === null) return false;
+  if (typeof record.id !== 'string' || record.id.length === 0 || !isCount(record.time) || typeof record.tenant !== 'string') return false;
+  if (!isNullableString(record.keyId) || !isNullableString(record.route) || !isNullableString(record.task)) return false;
+  if (!isNullableString(record.servedModel) || !isNullableString(record.servedProvider) || !isNullableString(record.errorCode)) return false;
+  if (typeof record.requestedModel !== 'string' || !endpoints.has(record.endpoint) || !statuses.has(record.status) || !cacheStatuses.has(record.cacheStatus)) return false;
+  if (typeof record.simulated !== 'boolean' || typeof record.stream !== 'boolean' || typeof record.usageEstimated !== 'boolean') return false;
+  if (!isCount(record.inputTokens) || !isCount(record.cachedInputTokens) || !isCount(record.cacheWriteTokens) || !isCount(record.outputTokens)) return false;
+  if (!Number.isSafeInteger(record.costNano) || !Number.isSafeInteger(record.baselineCostNano) || !Number.isSafeInteger(record.httpStatus)) return false;
+  if (typeof record.latencyMs !== 'number' || !(record.latencyMs >= 0)) return false;
+  if (typeof record.tags !== 'object' || record.tags === null || Array.isArray(record.tags)) return false;
+  for (const value of Object.values(record.tags)) if (typeof value !== 'string') return false;
+  if (typeof record.savingsNano !== 'object' || record.savingsNano === null) return false;
+  for (const [lever, value] of Object.entries(record.savingsNano)) if (!levers.has(lever) || !Number.isSafeInteger(value)) return false;
+  if (!Array.isArray(record.attempts) || !Array.isArray(record.trace)) return false;
+  for (const attempt of record.attempts) if (!attemptSchema.safeParse(attempt).success) return false;
+  for (const decision of record.trace) if (!decisionSchema.safeParse(decision).success) return false;
+  return true;
+}
+
+/**
+ * Checks a batch without copying it (for backends that serialize rows anyway); throws naming the
+ * first invalid record or a duplicate id, so a batch is written whole or not at all.
+ */
+export function assertLedgerBatch(records: LedgerRecord[]): void {
+  const seen = new Set<string>();
+  records.forEach((record, index) => {
+    if (!looksValid(record)) {
+      const parsed = ledgerRecordSchema.safeParse(record);
+      const id = typeof record?.id === 'string' ? record.id : '?';
+      if (!parsed.success) throw new Error(`Invalid ledger record #${index} (id ${id}): ${z.prettifyError(parsed.error)}`);
+    }
+    if (seen.has(record.id)) throw new Error(`Duplicate ledger record id in batch: ${record.id}`);
+    seen.add(record.id);
+  });
+}
+
 /** Query semantics every backend shares: `since` ≤ time < `until`; `limit` caps rows, not counts. */
 export const ledgerQuerySchema = z.object({
   since: z.number().optional(),

@@ -2,7 +2,7 @@ import postgres from 'postgres';
 import { z } from 'zod';
 import type { Attempt, Decision } from '../../pipeline/types.ts';
 import type { LedgerQuery, LedgerRecord, LedgerStore } from '../types.ts';
-import { ledgerQuerySchema, ledgerRecordSchema, validateLedgerBatch } from '../memory/ledger-record-schema.ts';
+import { ledgerQuerySchema, ledgerRecordSchema, assertLedgerBatch } from '../memory/ledger-record-schema.ts';
 
 /** A porsager `postgres` client, as the PostgreSQL stores accept it. */
 export type PostgresClient = postgres.Sql;
@@ -98,7 +98,8 @@ export class PostgresLedgerStore implements LedgerStore {
    */
   async append(records: LedgerRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const rows = validateLedgerBatch(records).map(recordToRow);
+    assertLedgerBatch(records);
+    const rows = records.map(recordToRow);
     const table = quoteIdentifier(this.#table);
     await this.#sql.unsafe(`INSERT INTO ${table} (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM jsonb_populate_recordset(NULL::${table}, $1::text::jsonb)`, [JSON.stringify(rows)]);
   }

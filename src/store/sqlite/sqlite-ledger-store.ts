@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Attempt, Decision } from '../../pipeline/types.ts';
 import type { LedgerQuery, LedgerRecord, LedgerStore } from '../types.ts';
-import { ledgerQuerySchema, ledgerRecordSchema, validateLedgerBatch } from '../memory/ledger-record-schema.ts';
+import { ledgerQuerySchema, ledgerRecordSchema, assertLedgerBatch } from '../memory/ledger-record-schema.ts';
 import { openSqliteDatabase, type SqliteDatabase } from './open-sqlite-database.ts';
 
 /** Where a SqliteLedgerStore keeps its rows: a file path (opened and owned) or a shared connection. */
@@ -121,7 +121,8 @@ export class SqliteLedgerStore implements LedgerStore {
 
   async append(records: LedgerRecord[]): Promise<void> {
     if (records.length === 0) return;
-    this.#insertBatch(validateLedgerBatch(records).map(recordToRow));
+    assertLedgerBatch(records);
+    this.#insertBatch(records.map(recordToRow));
   }
 
   async get(id: string): Promise<LedgerRecord | undefined> {
