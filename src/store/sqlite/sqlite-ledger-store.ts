@@ -110,11 +110,12 @@ export class SqliteLedgerStore implements LedgerStore {
     this.#database = 'path' in options ? openSqliteDatabase(options.path) : options.database;
     this.#database.exec(SCHEMA);
     const insert = this.#database.prepare(
-      `INSERT INTO ledger (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((column) => '@' + column).join(', ')})`,
+      `INSERT INTO ledger (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
     );
     // One transaction per batch: a failing row (duplicate id) rolls back the rows before it.
+    // Positional parameters: binding by name costs a property lookup per column on every row.
     this.#insertBatch = this.#database.transaction((rows: Row[]) => {
-      for (const row of rows) insert.run(row);
+      for (const row of rows) insert.run(COLUMNS.map((column) => row[column]));
     });
     this.#selectById = this.#database.prepare('SELECT * FROM ledger WHERE id = ?');
   }
