@@ -3,15 +3,22 @@
  * replay, and lookup latency with 100k entries in one namespace. Reads ../shared/data at run time
  * (never copied into the repo) and prints Markdown tables; docs/benchmarks/semantic-cache.md quotes them.
  *
- *   node --import tsx bench/semantic-cache.ts [--threshold 0.9]
+ *   node --import tsx bench/semantic-cache.ts [--embedder local|static|both] [--threshold 0.9] [--skip-latency]
+ *
+ * QQP is scored twice: on all pairs, and on the held-out test split of scripts/train-static-embedder.ts
+ * (split by question group, so no test question was seen when training the `static` weights).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Embedder } from '../src/pipeline/cache/semantic/embedder.ts';
 import { DEFAULT_THRESHOLD, evalCache, type CacheEvaluation } from '../src/pipeline/cache/semantic/eval-cache.ts';
 import { localEmbedder } from '../src/pipeline/cache/semantic/local-embedder.ts';
+import { staticEmbedder } from '../src/pipeline/cache/semantic/static-embedder.ts';
+import { normalizeText } from '../src/pipeline/cache/semantic/text-features.ts';
+import { splitOf } from '../scripts/train-static-embedder-math.ts';
 import { SemanticCache } from '../src/pipeline/cache/semantic/semantic-cache.ts';
 import { VectorIndex } from '../src/pipeline/cache/semantic/vector-index.ts';
 
@@ -19,9 +26,16 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDirectory = join(root, '..', 'shared', 'data');
 const argumentList = process.argv.slice(2);
 const thresholdFlag = argumentList.indexOf('--threshold');
-const threshold = thresholdFlag >= 0 ? Number(argumentList[thresholdFlag + 1]) : DEFAULT_THRESHOLD;
+const embedderFlag = argumentList.indexOf('--embedder');
+const embedderChoice = embedderFlag >= 0 ? argumentList[embedderFlag + 1] : 'both';
+if (!['local', 'static', 'both'].includes(embedderChoice)) throw new Error('--embedder must be local, static or both');
+const skipLatency = argumentList.includes('--skip-latency');
 const curveThresholds = Array.from({ length: 16 }, (_, step) => Math.round((0.7 + step * 0.02) * 100) / 100);
-const embedder = localEmbedder();
+/** The embedder under test and its default threshold; set per run in main(). */
+let embedder: Embedder = localEmbedder();
+let threshold = DEFAULT_THRESHOLD;
+/** Seed of the training script's split; the weights file records it. */
+const TRAINING_SPLIT_SEED = 20261122;
 const say = (line = '') => console.log(line);
 
 /** Seeded shuffle so every run replays the same stream. */
@@ -64,6 +78,14 @@ async function benchQqp(): Promise<string[]> {
   const raw = execFileSync('tar', ['-xzOf', file], { maxBuffer: 1 << 27 }).toString('utf8');
   const pairs = JSON.parse(raw) as Array<{ text_a: string; text_b: string; label: number }>;
   const lines = pairs.map((pair) => JSON.stringify({ a: pair.text_a, b: pair.text_b, label: pair.label }));
+  const testLines = qqpTestSplit(pairs).map((pair) => JSON.stringify({ a: pair.text_a, b: pair.text_b, label: pair.label }));
+  const heldOut = await evalCache(testLines, { embedder, thresholds: curveThresholds, threshold });
+  say(`Held-out test split (${heldOut.pairs} pairs, the static embedder never trained on them), default guards:`);
+  say('');
+  curveTable(heldOut);
+  say('');
+  say('All pairs (for the static embedder this includes its training pairs: not an honest score for it):');
+  say('');
   const guarded = await evalCache(lines, { embedder, thresholds: curveThresholds, threshold });
   const unguarded = await evalCache(lines, { embedder, guards: [], thresholds: curveThresholds, threshold });
   say(`${guarded.pairs} pairs (${pairs.filter((pair) => pair.label === 1).length} duplicates), local embedder \`${embedder.id}\`.`);
@@ -77,6 +99,25 @@ async function benchQqp(): Promise<string[]> {
   curveTable(unguarded);
   say('');
   return pairs.flatMap((pair) => [pair.text_a, pair.text_b]);
+}
+
+/** The test split of scripts/train-static-embedder.ts: question groups linked by any pair, seeded. */
+function qqpTestSplit<T extends { text_a: string; text_b: string }>(pairs: T[]): T[] {
+  const ids = new Map<string, number>();
+  const parent: number[] = [];
+  const idOf = (text: string) => {
+    const key = normalizeText(text);
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = ids.size;
+      ids.set(key, id);
+      parent.push(id);
+    }
+    return id;
+  };
+  const find = (node: number): number => (parent[node] === node ? node : (parent[node] = find(parent[node])));
+  for (const pair of pairs) parent[find(idOf(pair.text_a))] = find(idOf(pair.text_b));
+  return pairs.filter((pair) => splitOf(find(idOf(pair.text_a)), TRAINING_SPLIT_SEED) === 'test');
 }
 
 function readBanking(): Array<{ text: string; intent: string }> | undefined {
@@ -152,7 +193,7 @@ async function benchBanking(): Promise<void> {
   say('| threshold | hit rate | wrong-intent hits / lookups | wrong-intent hits / hits | vetoed lookups |');
   say('|---|---|---|---|---|');
   const replayOrder = shuffle(rows.map((_, position) => position), seededRandom(2024));
-  for (const replayThreshold of [0.8, 0.85, threshold, 0.95].filter((value, at, all) => all.indexOf(value) === at).sort()) {
+  for (const replayThreshold of [0.8, 0.85, 0.9, 0.95, threshold].filter((value, at, all) => all.indexOf(value) === at).sort((x, y) => x - y)) {
     const cache = new SemanticCache({ embedder, capacityPerNamespace: rows.length, defaultThreshold: replayThreshold });
     let hits = 0;
     let wrong = 0;
@@ -213,11 +254,24 @@ function syntheticQuestions(count: number): string[] {
 async function main(): Promise<void> {
   say(`# Semantic cache benchmark`);
   say('');
-  say(`Command: \`node --import tsx bench/semantic-cache.ts\`. Machine: ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. Date: ${new Date().toISOString().slice(0, 10)}. Default threshold ${threshold}.`);
+  say(`Command: \`node --import tsx bench/semantic-cache.ts ${argumentList.join(' ')}\`. Machine: ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. Date: ${new Date().toISOString().slice(0, 10)}.`);
   say('');
-  const questions = await benchQqp();
-  await benchBanking();
-  await benchLatency(questions);
+  const chosen = embedderChoice === 'both' ? ['local', 'static'] : [embedderChoice];
+  for (const name of chosen) {
+    if (name === 'static') {
+      const built = staticEmbedder();
+      embedder = built;
+      threshold = thresholdFlag >= 0 ? Number(argumentList[thresholdFlag + 1]) : built.defaultThreshold;
+    } else {
+      embedder = localEmbedder();
+      threshold = thresholdFlag >= 0 ? Number(argumentList[thresholdFlag + 1]) : DEFAULT_THRESHOLD;
+    }
+    say(`# Embedder \`${embedder.id}\`, threshold ${threshold}`);
+    say('');
+    const questions = await benchQqp();
+    await benchBanking();
+    if (!skipLatency) await benchLatency(questions);
+  }
 }
 
 await main();

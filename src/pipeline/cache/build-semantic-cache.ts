@@ -4,10 +4,11 @@ import { costOf } from '../../pricing/price-book.ts';
 import { usageFromOpenAI, zeroUsage } from '../../pricing/usage.ts';
 import type { KeyValueStore } from '../../store/types.ts';
 import type { Attempt, Deployment, ModelEntry, RequestContext } from '../types.ts';
-import { longestTtlMs, type CacheConfig } from './cache-config.ts';
+import { defaultThreshold, longestTtlMs, type CacheConfig } from './cache-config.ts';
 import type { CacheKeys } from './cache-key.ts';
 import { upstreamEmbedder, type Embedder } from './semantic/embedder.ts';
 import { localEmbedder } from './semantic/local-embedder.ts';
+import { staticEmbedder } from './semantic/static-embedder.ts';
 import { DEFAULT_GUARDS } from './semantic/precision-guards.ts';
 import { SemanticCache, type SameQuestionVerifier, type SemanticIndexStore } from './semantic/semantic-cache.ts';
 
@@ -47,14 +48,21 @@ export function buildSemanticCache(wiring: SemanticWiring): SemanticCache | unde
     verifier: semantic.verifier ? buildVerifier(wiring, semantic.verifier.model) : undefined,
     store: indexStore,
     capacityPerNamespace: semantic.capacity_per_namespace,
+    defaultThreshold: semantic.threshold ?? (typeof semantic.embedder === 'string' ? defaultThreshold(semantic) : undefined),
     onProblem: (problem) => wiring.logger?.warn({ namespace: problem.namespace, problem: problem.message }, 'semantic cache problem (treated as a miss)'),
   });
 }
 
-/** The configured embedder: `local`, or the upstream embeddings model (its calls charged to the request in scope). */
+/**
+ * The configured embedder: `local`, `static` (weights loaded now, so a missing or corrupt file
+ * fails startup with the file's name), or the upstream embeddings model (its calls charged to the
+ * request in scope).
+ */
 export function buildEmbedder(wiring: Pick<SemanticWiring, 'config' | 'models' | 'timeoutMs'>): Embedder {
-  const embedder = wiring.config.semantic.embedder;
-  return embedder === 'local' ? localEmbedder() : buildUpstreamEmbedder(wiring, embedder);
+  const { embedder, static_weights: weightsPath } = wiring.config.semantic;
+  if (embedder === 'local') return localEmbedder();
+  if (embedder === 'static') return staticEmbedder({ weightsPath });
+  return buildUpstreamEmbedder(wiring, embedder);
 }
 
 function requireModel(wiring: Pick<SemanticWiring, 'models'>, name: string, role: string): ModelEntry {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_THRESHOLD } from './semantic/eval-cache.ts';
+import { SHIPPED_STATIC_WEIGHTS, staticWeightsThreshold } from './semantic/static-embedder.ts';
 
 /** What a request with `temperature > 0` does: skip the cache, or be cached like any other. */
 const temperaturePolicy = z.enum(['bypass', 'cache']);
@@ -29,9 +30,17 @@ export const semanticConfigSchema = z
   .strictObject({
     /** `routes`: only requests naming a route (virtual model); `all`: real models too; `off`. */
     enabled: z.enum(['routes', 'all', 'off']).default('routes'),
-    /** `local` needs no network and no weights; or an upstream embeddings model (its cost is charged). */
-    embedder: z.union([z.literal('local'), upstreamEmbedderSchema]).default('local'),
-    /** Cosine similarity a near-duplicate needs; default 0.9 for `local`; required for an upstream embedder. */
+    /**
+     * `local`: hashed n-grams, no weights; `static`: a learned static embedding whose weights ship
+     * with Frugal (or `static_weights`); or an upstream embeddings model (its cost is charged).
+     */
+    embedder: z.union([z.literal('local'), z.literal('static'), upstreamEmbedderSchema]).default('local'),
+    /** A weights file for the `static` embedder, e.g. one retrained with scripts/train-static-embedder.ts. */
+    static_weights: z.string().min(1).optional(),
+    /**
+     * Cosine similarity a near-duplicate needs. Defaults: 0.94 for `local`, the weights file's own
+     * threshold for `static`; required for an upstream embedder.
+     */
     threshold: z.number().min(0).max(1).optional(),
     /** A cheap model asked "same question?" before a semantic hit is served (charged to the request). */
     verifier: z.strictObject({ model: z.string().min(1) }).optional(),
@@ -40,7 +49,7 @@ export const semanticConfigSchema = z
     capacity_per_namespace: z.number().int().positive().default(10_000),
   })
   .superRefine((semantic, issues) => {
-    if (semantic.embedder !== 'local' && semantic.threshold === undefined) {
+    if (typeof semantic.embedder === 'object' && semantic.threshold === undefined) {
       issues.addIssue({
         code: 'custom',
         path: ['threshold'],
@@ -103,8 +112,14 @@ export function resolveCachePolicy(config: CacheConfig, name: string, isRoute: b
     cacheAboveZeroTemperature: (override.temperature_above_zero ?? config.temperature_above_zero) === 'cache',
     perUser: override.per_user ?? config.per_user,
     semantic: config.semantic.enabled !== 'off' && (override.semantic?.enabled ?? semanticDefault),
-    threshold: override.semantic?.threshold ?? config.semantic.threshold ?? DEFAULT_THRESHOLD,
+    threshold: override.semantic?.threshold ?? config.semantic.threshold ?? defaultThreshold(config.semantic),
   };
+}
+
+/** The threshold an embedder was tuned for: `local`'s constant, or the one recorded in the static weights. */
+export function defaultThreshold(semantic: Pick<CacheConfig['semantic'], 'embedder' | 'static_weights'>): number {
+  if (semantic.embedder === 'static') return staticWeightsThreshold(semantic.static_weights ?? SHIPPED_STATIC_WEIGHTS);
+  return DEFAULT_THRESHOLD;
 }
 
 /** The longest TTL any policy uses: semantic indexes live that long after their last write. */
