@@ -105,7 +105,7 @@ try {
   }
   if (rate) {
     for (const [name, url, headers] of targets.slice(0, 2)) {
-      const measured = await measure(name, url, headers, 20, Number(rate));
+      const measured = await measure(name, url, headers, 4, Number(rate));
       rated.push(measured);
       log(measured, ` @${rate}/s`);
     }
@@ -134,7 +134,7 @@ for (const connections of connectionsList) {
 }
 if (rated.length === 2) {
   const [direct, through] = rated;
-  lines.push('', `At a fixed ${rate} req/s (20 connections): direct p50 ${direct.p50.toFixed(3)} ms / p99 ${direct.p99.toFixed(3)} ms; through Frugal p50 ${through.p50.toFixed(3)} ms / p99 ${through.p99.toFixed(3)} ms — Frugal adds **${(through.p50 - direct.p50).toFixed(3)} ms at p50 and ${(through.p99 - direct.p99).toFixed(3)} ms at p99**.`);
+  lines.push('', `At a fixed ${rate} req/s (4 connections): direct p50 ${direct.p50.toFixed(3)} ms / p99 ${direct.p99.toFixed(3)} ms; through Frugal p50 ${through.p50.toFixed(3)} ms / p99 ${through.p99.toFixed(3)} ms — Frugal adds **${(through.p50 - direct.p50).toFixed(3)} ms at p50 and ${(through.p99 - direct.p99).toFixed(3)} ms at p99**.`);
 }
 lines.push('', `Frugal's resident memory (RSS): ${idleRss.toFixed(0)} MB idle after start-up, ${peakRss.toFixed(0)} MB at peak under the load above.`);
 const markdown = lines.join('\n') + '\n';
