@@ -139,8 +139,9 @@ for (let epoch = 1; epoch <= settings.epochs; epoch++) {
 
 const validationPoints = report('validation', splits.validation, validationVetoes);
 const chosen = pickThreshold(validationPoints, targetPrecision);
-const testPoints = report('test (reported once, not used for any choice)', splits.test, testVetoes);
+const testPoints = curve(splits.test, testVetoes, features, matrix, settings);
 const testAtChosen = testPoints.find((point) => point.threshold === chosen.threshold)!;
+console.log(`  test (held out, not used for any choice): at the validation threshold ${chosen.threshold.toFixed(2)}: precision ${testAtChosen.precision.toFixed(3)}, recall ${testAtChosen.recall.toFixed(3)}`);
 
 const header: StaticWeightsHeader = {
   format: 'frugal-static-embedder',
