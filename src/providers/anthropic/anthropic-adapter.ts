@@ -1,4 +1,4 @@
-import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import type { ChatChunk, ChatRequest } from '../../protocol/openai/chat-schema.ts';
 import { chatRequestToAnthropic } from '../../protocol/anthropic/chat-request-to-anthropic.ts';
 import { anthropicResponseToChat } from '../../protocol/anthropic/anthropic-response-to-chat.ts';
@@ -7,7 +7,8 @@ import { decodeSseStream } from '../../protocol/sse.ts';
 import { messagesResponseSchema } from '../../protocol/anthropic/messages-schema.ts';
 import type { AdapterChatResult, CallOptions, ProviderAdapter, ProviderBatchApi } from '../spec.ts';
 import { AnthropicBatchApi } from './anthropic-batch-api.ts';
-import { UpstreamError, parseRetryAfter } from '../upstream-error.ts';
+import { UpstreamError } from '../upstream-error.ts';
+import { httpFailure, transportFailure } from '../upstream-failure.ts';
 import { withTimeout, type TimedSignal } from '../timed-signal.ts';
 
 export interface AnthropicAdapterOptions {
@@ -153,38 +154,10 @@ export class AnthropicAdapter implements ProviderAdapter {
       bodyTimeout: options.timeoutMs,
     });
     if (response.statusCode < 300) return response;
-    let text = '';
-    try {
-      text = (await response.body.text()).slice(0, 2_000);
-    } catch {
-      // Only used for the message.
-    }
-    let detail = text;
-    try {
-      detail = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text;
-    } catch {
-      // Not JSON.
-    }
-    throw new UpstreamError('http', `upstream ${this.name} answered ${response.statusCode}: ${this.#redact(detail).slice(0, 300)}`, {
-      status: response.statusCode,
-      retryAfterMs: parseRetryAfter(response.headers as Record<string, string | string[] | undefined>),
-      body: this.#redact(text),
-    });
+    throw await httpFailure(this.name, response, this.#secrets);
   }
 
   #mapError(error: unknown, timed: TimedSignal | undefined, clientSignal: AbortSignal): UpstreamError {
-    if (error instanceof UpstreamError) return error;
-    if (clientSignal.aborted) return new UpstreamError('aborted', 'the client went away', { cause: error });
-    if (timed?.timedOut() || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
-      return new UpstreamError('timeout', `upstream ${this.name} timed out`);
-    }
-    const code = (error as { code?: string }).code ?? 'unknown';
-    return new UpstreamError('connection', `connection to upstream ${this.name} failed (${code})`, { cause: error });
-  }
-
-  #redact(text: string): string {
-    let result = text;
-    for (const secret of this.#secrets) result = result.split(secret).join('[redacted]');
-    return result;
+    return transportFailure(this.name, error, timed, clientSignal);
   }
 }

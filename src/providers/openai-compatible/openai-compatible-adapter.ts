@@ -1,4 +1,4 @@
-import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import {
   chatResponseSchema,
   embeddingResponseSchema,
@@ -10,7 +10,8 @@ import {
 import { decodeSseStream } from '../../protocol/sse.ts';
 import type { AdapterChatResult, CallOptions, ProviderAdapter, ProviderBatchApi } from '../spec.ts';
 import { OpenAIBatchApi } from './openai-batch-api.ts';
-import { UpstreamError, parseRetryAfter } from '../upstream-error.ts';
+import { UpstreamError } from '../upstream-error.ts';
+import { httpFailure, redactSecrets, transportFailure } from '../upstream-failure.ts';
 import { withTimeout, type TimedSignal } from '../timed-signal.ts';
 
 export interface OpenAICompatibleOptions {
@@ -161,41 +162,16 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     }
   }
 
-  async #httpError(response: Dispatcher.ResponseData): Promise<UpstreamError> {
-    let text = '';
-    try {
-      text = (await response.body.text()).slice(0, 2_000);
-    } catch {
-      // The body is only used for the message.
-    }
-    let detail = text;
-    try {
-      const parsed = JSON.parse(text) as { error?: { message?: string } | string; message?: string };
-      detail = typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? parsed.message ?? text);
-    } catch {
-      // Not JSON: keep the text.
-    }
-    return new UpstreamError('http', `upstream ${this.name} answered ${response.statusCode}: ${this.#redact(detail).slice(0, 300)}`, {
-      status: response.statusCode,
-      retryAfterMs: parseRetryAfter(response.headers as Record<string, string | string[] | undefined>),
-      body: this.#redact(text),
-    });
+  #httpError(response: Dispatcher.ResponseData): Promise<UpstreamError> {
+    return httpFailure(this.name, response, this.#secrets);
   }
 
   #mapError(error: unknown, timed: TimedSignal | undefined, clientSignal: AbortSignal): UpstreamError {
-    if (error instanceof UpstreamError) return error;
-    if (clientSignal.aborted) return new UpstreamError('aborted', 'the client went away', { cause: error });
-    if (timed?.timedOut() || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
-      return new UpstreamError('timeout', `upstream ${this.name} timed out`);
-    }
-    const code = (error as { code?: string }).code ?? 'unknown';
-    return new UpstreamError('connection', `connection to upstream ${this.name} failed (${code})`, { cause: error });
+    return transportFailure(this.name, error, timed, clientSignal);
   }
 
   #redact(text: string): string {
-    let result = text;
-    for (const secret of this.#secrets) result = result.split(secret).join('[redacted]');
-    return result;
+    return redactSecrets(text, this.#secrets);
   }
 }
 

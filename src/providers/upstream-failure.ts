@@ -1,0 +1,46 @@
+import { errors as undiciErrors, type Dispatcher } from 'undici';
+import type { TimedSignal } from './timed-signal.ts';
+import { UpstreamError, parseRetryAfter } from './upstream-error.ts';
+
+/** Replaces every provider secret in a text before it can reach a message, a log line or a client. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let result = text;
+  for (const secret of secrets) result = result.split(secret).join('[redacted]');
+  return result;
+}
+
+/**
+ * Turns a non-2xx upstream answer into an UpstreamError: the provider's own error message (OpenAI's and
+ * Anthropic's envelopes both nest it under `error.message`), `retry-after`, and the body — all redacted.
+ */
+export async function httpFailure(provider: string, response: Dispatcher.ResponseData, secrets: readonly string[]): Promise<UpstreamError> {
+  let text = '';
+  try {
+    text = (await response.body.text()).slice(0, 2_000);
+  } catch {
+    // The body only feeds the message.
+  }
+  let detail = text;
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: string } | string; message?: string };
+    detail = typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? parsed.message ?? text);
+  } catch {
+    // Not JSON: keep the text.
+  }
+  return new UpstreamError('http', `upstream ${provider} answered ${response.statusCode}: ${redactSecrets(detail, secrets).slice(0, 300)}`, {
+    status: response.statusCode,
+    retryAfterMs: parseRetryAfter(response.headers as Record<string, string | string[] | undefined>),
+    body: redactSecrets(text, secrets),
+  });
+}
+
+/** Classifies a transport failure: the client went away, the attempt timed out, or the connection failed. */
+export function transportFailure(provider: string, error: unknown, timed: TimedSignal | undefined, clientSignal: AbortSignal): UpstreamError {
+  if (error instanceof UpstreamError) return error;
+  if (clientSignal.aborted) return new UpstreamError('aborted', 'the client went away', { cause: error });
+  if (timed?.timedOut() || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
+    return new UpstreamError('timeout', `upstream ${provider} timed out`);
+  }
+  const code = (error as { code?: string }).code ?? 'unknown';
+  return new UpstreamError('connection', `connection to upstream ${provider} failed (${code})`, { cause: error });
+}
