@@ -1,10 +1,13 @@
-import { embeddingRequestSchema } from '../../protocol/openai/chat-schema.ts';
+import { embeddingRequestSchema, type EmbeddingRequest, type EmbeddingResponse } from '../../protocol/openai/chat-schema.ts';
 import type { Gateway } from '../../gateway/build-gateway.ts';
 import { errors } from '../../errors/codes.ts';
 import { costOf } from '../../pricing/price-book.ts';
 import { formatUsd } from '../../pricing/money.ts';
 import { UpstreamError } from '../../providers/upstream-error.ts';
-import type { Attempt } from '../../pipeline/types.ts';
+import { FrugalError } from '../../errors/frugal-error.ts';
+import { budgetGuardFor } from '../../pipeline/budget/budget-guard.ts';
+import { embeddingInputTokens, estimateEmbeddingWorstCase } from '../../pipeline/budget/estimate-embedding-worst-case.ts';
+import type { Attempt, ModelEntry, RequestContext } from '../../pipeline/types.ts';
 import type { RouteInput } from '../router.ts';
 import type { Authenticator } from '../auth.ts';
 import { readJson, sendError, sendJson } from '../http-exchange.ts';
@@ -13,8 +16,12 @@ import { resolveModel } from '../resolve-model.ts';
 import { schemaError } from '../zod-error.ts';
 import { clientAbortSignal } from '../client-abort.ts';
 
-/** POST /v1/embeddings — tried on each deployment in order; charged and recorded like chat. */
+/**
+ * POST /v1/embeddings — tried on each deployment in order; charged and recorded like chat, and held
+ * to the same budgets and key rate limits (worst case: every input token at the input price).
+ */
 export function embeddingsHandler(gateway: Gateway, authenticator: Authenticator) {
+  const guard = budgetGuardFor(gateway);
   return async function embeddings({ request, response }: RouteInput): Promise<void> {
     const requestId = newRequestId();
     try {
@@ -29,43 +36,66 @@ export function embeddingsHandler(gateway: Gateway, authenticator: Authenticator
       resolveModel(gateway, context, principal);
       const target = context.target;
       if (!target) throw errors.invalidRequest(`'${parsed.data.model}' is a route; embeddings need a model`, 'model');
-      const attempts: Attempt[] = [];
-      let lastError: UpstreamError | undefined;
-      for (const deployment of target.deployments) {
-        if (!deployment.provider.embed) continue;
-        const started = performance.now();
-        try {
-          const result = await deployment.provider.embed({ ...parsed.data, model: deployment.upstreamModel }, { signal: context.signal, timeoutMs: gateway.config.retry.timeout_ms });
-          const tokens = result.usage?.prompt_tokens ?? 0;
-          const usage = { inputTokens: tokens, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0, estimated: false };
-          const costNano = deployment.price ? costOf(deployment.price, usage) : 0;
-          attempts.push({ provider: deployment.provider.name, model: target.name, upstreamModel: deployment.upstreamModel, purpose: 'embedding', status: 'ok', latencyMs: Math.round(performance.now() - started), usage, costNano });
-          context.attempts = attempts;
-          context.usage = usage;
-          context.served = { model: target.name, provider: deployment.provider.name, upstreamModel: deployment.upstreamModel, simulated: deployment.provider.simulated, price: deployment.price };
-          record(gateway, context, 'ok', 200, null);
-          result.model = target.name;
-          sendJson(response, 200, result, context.headers);
-          return;
-        } catch (error) {
-          lastError = error instanceof UpstreamError ? error : new UpstreamError('connection', String(error));
-          attempts.push({ provider: deployment.provider.name, model: target.name, upstreamModel: deployment.upstreamModel, purpose: 'embedding', status: 'error', error: lastError.message, latencyMs: Math.round(performance.now() - started), costNano: 0 });
-          if (!lastError.retryable) break;
-        }
+      let counted: number | undefined;
+      const inputTokens = () => (counted ??= embeddingInputTokens(parsed.data.input));
+      const hold = await guard
+        .reserve(context, { inputTokens, worstCaseNano: (tokens) => estimateEmbeddingWorstCase(target, tokens) })
+        .catch((error: unknown) => {
+          // Refused by a budget or rate limit, like chat: recorded, and no upstream call made.
+          if (error instanceof FrugalError) record(gateway, context, 'error', error.status, error.code);
+          throw error;
+        });
+      let result: EmbeddingResponse;
+      try {
+        result = await embedOnDeployments(gateway, context, target, parsed.data, inputTokens);
+      } finally {
+        const costNano = context.attempts.reduce((sum, attempt) => sum + attempt.costNano, 0);
+        await hold.settle(costNano, context.usage?.inputTokens ?? 0);
       }
-      context.attempts = attempts;
-      const failure = lastError
-        ? errors.upstreamFailed(lastError.kind === 'timeout' ? 504 : 502, `All embedding attempts failed; last: ${lastError.message}`, attempts.map((attempt) => ({ provider: attempt.provider, error: attempt.error })))
-        : errors.invalidRequest(`The model '${target.name}' has no deployment that serves embeddings`, 'model');
-      record(gateway, context, 'error', failure.status, failure.code);
-      throw failure;
+      record(gateway, context, 'ok', 200, null);
+      result.model = target.name;
+      sendJson(response, 200, result, context.headers);
     } catch (error) {
       sendError(response, error, 'openai', { 'x-frugal-request-id': requestId });
     }
   };
 }
 
-function record(gateway: Gateway, context: ReturnType<typeof createRequestContext>, status: 'ok' | 'error', httpStatus: number, errorCode: string | null): void {
+/**
+ * Calls each deployment that serves embeddings until one answers; every attempt lands in
+ * `context.attempts`. Throws the edge error (recorded in the ledger) when none does.
+ */
+async function embedOnDeployments(gateway: Gateway, context: RequestContext, target: ModelEntry, request: EmbeddingRequest, inputTokens: () => number): Promise<EmbeddingResponse> {
+  const attempts: Attempt[] = [];
+  context.attempts = attempts;
+  let lastError: UpstreamError | undefined;
+  for (const deployment of target.deployments) {
+    if (!deployment.provider.embed) continue;
+    const started = performance.now();
+    try {
+      const result = await deployment.provider.embed({ ...request, model: deployment.upstreamModel }, { signal: context.signal, timeoutMs: gateway.config.retry.timeout_ms });
+      // Without reported usage the call is still charged, at Frugal's own count (marked estimated).
+      const reported = result.usage?.prompt_tokens;
+      const usage = { inputTokens: reported ?? inputTokens(), cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0, estimated: reported === undefined };
+      const costNano = deployment.price ? costOf(deployment.price, usage) : 0;
+      attempts.push({ provider: deployment.provider.name, model: target.name, upstreamModel: deployment.upstreamModel, purpose: 'embedding', status: 'ok', latencyMs: Math.round(performance.now() - started), usage, costNano });
+      context.usage = usage;
+      context.served = { model: target.name, provider: deployment.provider.name, upstreamModel: deployment.upstreamModel, simulated: deployment.provider.simulated, price: deployment.price };
+      return result;
+    } catch (error) {
+      lastError = error instanceof UpstreamError ? error : new UpstreamError('connection', String(error));
+      attempts.push({ provider: deployment.provider.name, model: target.name, upstreamModel: deployment.upstreamModel, purpose: 'embedding', status: 'error', error: lastError.message, latencyMs: Math.round(performance.now() - started), costNano: 0 });
+      if (!lastError.retryable) break;
+    }
+  }
+  const failure = lastError
+    ? errors.upstreamFailed(lastError.kind === 'timeout' ? 504 : 502, `All embedding attempts failed; last: ${lastError.message}`, attempts.map((attempt) => ({ provider: attempt.provider, error: attempt.error })))
+    : errors.invalidRequest(`The model '${target.name}' has no deployment that serves embeddings`, 'model');
+  record(gateway, context, 'error', failure.status, failure.code);
+  throw failure;
+}
+
+function record(gateway: Gateway, context: RequestContext, status: 'ok' | 'error', httpStatus: number, errorCode: string | null): void {
   const costNano = context.attempts.reduce((sum, attempt) => sum + attempt.costNano, 0);
   context.headers['x-frugal-cost'] = formatUsd(costNano);
   context.headers['x-frugal-baseline-cost'] = formatUsd(costNano);
