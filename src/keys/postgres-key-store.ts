@@ -22,25 +22,26 @@ export class PostgresKeyStore implements KeyStore {
     // A small pool: look-ups are cached in memory by the resolver, so this sees little traffic.
     const sql = postgres(options.url, { onnotice: () => {}, max: 4, connect_timeout: 10, idle_timeout: 60 });
     try {
-      await sql.begin(async (transaction) => {
-        // Replicas starting together would race on CREATE TABLE IF NOT EXISTS; the lock serializes them.
-        await transaction`SELECT pg_advisory_xact_lock(hashtext('frugal:virtual_keys'))`;
-        await transaction`
-          CREATE TABLE IF NOT EXISTS virtual_keys (
-            id text PRIMARY KEY,
-            key_hash text NOT NULL UNIQUE,
-            name text NOT NULL,
-            tenant text NOT NULL,
-            prefix text NOT NULL,
-            tags text NOT NULL,
-            allowed_models text,
-            rpm integer,
-            tpm integer,
-            budgets text NOT NULL,
-            created_at bigint NOT NULL,
-            revoked_at bigint
-          )`;
-      });
+      // Replicas starting together would race on CREATE TABLE IF NOT EXISTS; the lock serializes them.
+      // One multi-statement simple query is one implicit transaction that releases the lock at its
+      // end. Not `sql.begin`: when the server goes away inside it, postgres.js 3.4.9 writes its
+      // ROLLBACK to the closed socket from a setImmediate, a TypeError no caller can catch, and the
+      // process dies (porsager/postgres#1208). The store opens on first use, maybe mid-restart.
+      await sql.unsafe(`SELECT pg_advisory_xact_lock(hashtext('frugal:virtual_keys'));
+        CREATE TABLE IF NOT EXISTS virtual_keys (
+          id text PRIMARY KEY,
+          key_hash text NOT NULL UNIQUE,
+          name text NOT NULL,
+          tenant text NOT NULL,
+          prefix text NOT NULL,
+          tags text NOT NULL,
+          allowed_models text,
+          rpm integer,
+          tpm integer,
+          budgets text NOT NULL,
+          created_at bigint NOT NULL,
+          revoked_at bigint
+        )`);
     } catch (error) {
       await sql.end({ timeout: 1 });
       throw error;

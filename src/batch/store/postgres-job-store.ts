@@ -29,6 +29,10 @@ type Json = postgres.JSONValue;
  * The job store for several replicas. Lines are claimed with `FOR UPDATE SKIP LOCKED`, so replicas
  * polling at once each get different lines and never wait on one another; a line finishes only
  * while its claimer still holds it, so a line is completed exactly once.
+ *
+ * Every write is one statement, atomic on its own: no `sql.begin`. When the server goes away inside
+ * a transaction, postgres.js 3.4.9 writes its ROLLBACK to the closed socket from a setImmediate, a
+ * TypeError no caller can catch, and the process dies (porsager/postgres#1208, #1154).
  */
 export class PostgresJobStore implements JobStore {
   readonly #sql: postgres.Sql;
@@ -63,23 +67,23 @@ export class PostgresJobStore implements JobStore {
     const [files, batches, lines] = [quote(this.#files), quote(this.#batches), quote(this.#lines)];
     const index = (name: string) => `"${`${name}`.replace(/[^a-zA-Z0-9_]/g, '_')}"`;
     // Concurrent replicas may start together: one advisory lock serializes the CREATE statements.
-    await sql.begin(async (transaction) => {
-      await transaction`SELECT pg_advisory_xact_lock(7262918)`;
-      if (schema !== undefined) await transaction.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema.replace(/"/g, '""')}"`);
-      await transaction.unsafe(`CREATE TABLE IF NOT EXISTS ${files} (
+    // One multi-statement simple query runs as one implicit transaction (the lock is released at
+    // its end), with no client-side ROLLBACK to crash on if the server goes away (see above).
+    await sql.unsafe(`SELECT pg_advisory_xact_lock(7262918);
+      ${schema === undefined ? '' : `CREATE SCHEMA IF NOT EXISTS "${schema.replace(/"/g, '""')}";`}
+      CREATE TABLE IF NOT EXISTS ${files} (
         id text PRIMARY KEY, tenant text NOT NULL, filename text NOT NULL, purpose text NOT NULL,
-        bytes int8 NOT NULL, created_at int8 NOT NULL, content text NOT NULL)`);
-      await transaction.unsafe(`CREATE TABLE IF NOT EXISTS ${batches} (
+        bytes int8 NOT NULL, created_at int8 NOT NULL, content text NOT NULL);
+      CREATE TABLE IF NOT EXISTS ${batches} (
         id text PRIMARY KEY, tenant text NOT NULL, status text NOT NULL, created_at int8 NOT NULL,
-        owner text, owner_until int8 NOT NULL DEFAULT 0, data jsonb NOT NULL)`);
-      await transaction.unsafe(`CREATE INDEX IF NOT EXISTS ${index(`${this.#batches}_status`)} ON ${batches} (status)`);
-      await transaction.unsafe(`CREATE TABLE IF NOT EXISTS ${lines} (
+        owner text, owner_until int8 NOT NULL DEFAULT 0, data jsonb NOT NULL);
+      CREATE INDEX IF NOT EXISTS ${index(`${this.#batches}_status`)} ON ${batches} (status);
+      CREATE TABLE IF NOT EXISTS ${lines} (
         batch_id text NOT NULL, line_number int8 NOT NULL, custom_id text NOT NULL, url text NOT NULL,
         request jsonb NOT NULL, status text NOT NULL, provider_job text, claimed_by text,
         lease_until int8 NOT NULL DEFAULT 0, attempts int8 NOT NULL DEFAULT 0, output jsonb,
-        PRIMARY KEY (batch_id, line_number), UNIQUE (batch_id, custom_id))`);
-      await transaction.unsafe(`CREATE INDEX IF NOT EXISTS ${index(`${this.#lines}_status`)} ON ${lines} (status, batch_id)`);
-    });
+        PRIMARY KEY (batch_id, line_number), UNIQUE (batch_id, custom_id));
+      CREATE INDEX IF NOT EXISTS ${index(`${this.#lines}_status`)} ON ${lines} (status, batch_id);`);
   }
 
   async putFile(file: StoredFile, content: string): Promise<void> {
@@ -112,19 +116,22 @@ export class PostgresJobStore implements JobStore {
     return result.count > 0;
   }
 
+  /**
+   * The batch row and every line row in one statement (a data-modifying CTE), so they are stored
+   * together or not at all. The lines travel as one JSON parameter, whatever their number: no
+   * 65,535-parameter cap, one round trip.
+   */
   async createBatch(batch: BatchRecord, lines: Parameters<JobStore['createBatch']>[1]): Promise<void> {
-    await this.#sql.begin(async (transaction) => {
-      await transaction`INSERT INTO ${transaction(this.#batches)} (id, tenant, status, created_at, data)
-        VALUES (${batch.id}, ${batch.tenant}, ${batch.status}, ${batch.createdAt}, ${transaction.json(batchData(batch) as Json)})`;
-      const rows = lines.map((line) => ({
-        batch_id: batch.id, line_number: line.lineNumber, custom_id: line.customId, url: line.url,
-        request: transaction.json(line.request as Json), status: 'pending',
-      }));
-      // Chunks keep each statement under PostgreSQL's 65,535 parameters.
-      for (let start = 0; start < rows.length; start += 5_000) {
-        await transaction`INSERT INTO ${transaction(this.#lines)} ${transaction(rows.slice(start, start + 5_000), 'batch_id', 'line_number', 'custom_id', 'url', 'request', 'status')}`;
-      }
-    });
+    const sql = this.#sql;
+    const rows = lines.map((line) => ({ line_number: line.lineNumber, custom_id: line.customId, url: line.url, request: line.request }));
+    await sql`WITH batch AS (
+        INSERT INTO ${sql(this.#batches)} (id, tenant, status, created_at, data)
+        VALUES (${batch.id}, ${batch.tenant}, ${batch.status}, ${batch.createdAt}, ${JSON.stringify(batchData(batch))}::text::jsonb)
+        RETURNING id
+      )
+      INSERT INTO ${sql(this.#lines)} (batch_id, line_number, custom_id, url, request, status)
+      SELECT batch.id, line.line_number, line.custom_id, line.url, line.request, 'pending'
+      FROM batch, jsonb_to_recordset(${JSON.stringify(rows)}::text::jsonb) AS line(line_number int8, custom_id text, url text, request jsonb)`;
   }
 
   async getBatch(tenant: string, id: string): Promise<BatchRecord | undefined> {
@@ -221,16 +228,28 @@ export class PostgresJobStore implements JobStore {
       WHERE batch_id = ${batchId} AND line_number IN ${sql(lineNumbers)} AND status = 'pending'`;
   }
 
+  /**
+   * Reads the open lines, builds their closing outputs, then closes them in one UPDATE that checks
+   * each line is still open: a line a worker finished in between keeps its answer (exactly once).
+   * Lines that (re)entered an open status meanwhile are picked up by the next round.
+   */
   async closeOpenLines(...[batchId, statuses, status, output]: Parameters<JobStore['closeOpenLines']>): Promise<number> {
-    return this.#sql.begin(async (transaction) => {
-      const rows = await transaction`SELECT batch_id, line_number, custom_id, url, request, status, provider_job, attempts, output
-        FROM ${transaction(this.#lines)} WHERE batch_id = ${batchId} AND status IN ${transaction(statuses as LineStatus[])} FOR UPDATE`;
-      for (const line of rows.map((row) => lineRowSchema.parse(row))) {
-        await transaction`UPDATE ${transaction(this.#lines)} SET status = ${status}, output = ${transaction.json(output(line) as Json)}, claimed_by = NULL
-          WHERE batch_id = ${batchId} AND line_number = ${line.lineNumber}`;
-      }
-      return rows.length;
-    });
+    const sql = this.#sql;
+    const open = sql(statuses as LineStatus[]);
+    let closed = 0;
+    for (;;) {
+      const rows = await sql`SELECT batch_id, line_number, custom_id, url, request, status, provider_job, attempts, output
+        FROM ${sql(this.#lines)} WHERE batch_id = ${batchId} AND status IN ${open} ORDER BY line_number`;
+      if (rows.length === 0) return closed;
+      const outputs = rows.map((row) => {
+        const line = lineRowSchema.parse(row);
+        return { line_number: line.lineNumber, output: output(line) };
+      });
+      const updated = await sql`UPDATE ${sql(this.#lines)} AS l SET status = ${status}, output = closing.output, claimed_by = NULL
+        FROM jsonb_to_recordset(${JSON.stringify(outputs)}::text::jsonb) AS closing(line_number int8, output jsonb)
+        WHERE l.batch_id = ${batchId} AND l.line_number = closing.line_number AND l.status IN ${open}`;
+      closed += updated.count;
+    }
   }
 
   async lines(batchId: string, filter: { status?: LineStatus; providerJob?: string } = {}): Promise<BatchLine[]> {
