@@ -145,45 +145,47 @@ export class PostgresLedgerStore implements LedgerStore {
 }
 
 async function createTable(sql: PostgresClient, schema: string | undefined, table: string, qualified: string): Promise<void> {
-  // Replicas starting together would race on CREATE TABLE IF NOT EXISTS (duplicate pg_type); the lock serializes them.
-  await sql.begin(async (transaction) => {
-    await transaction`SELECT pg_advisory_xact_lock(hashtext(${'frugal:' + qualified}))`;
-    if (schema !== undefined) await transaction`CREATE SCHEMA IF NOT EXISTS ${transaction(schema)}`;
-    await transaction`
-      CREATE TABLE IF NOT EXISTS ${transaction(qualified)} (
-        id text PRIMARY KEY,
-        time bigint NOT NULL,
-        tenant text NOT NULL,
-        key_id text,
-        endpoint text NOT NULL,
-        requested_model text NOT NULL,
-        route text,
-        task text,
-        served_model text,
-        served_provider text,
-        simulated boolean NOT NULL,
-        stream boolean NOT NULL,
-        input_tokens bigint NOT NULL,
-        cached_input_tokens bigint NOT NULL,
-        cache_write_tokens bigint NOT NULL,
-        output_tokens bigint NOT NULL,
-        usage_estimated boolean NOT NULL,
-        cost_nano bigint NOT NULL,
-        baseline_cost_nano bigint NOT NULL,
-        latency_ms double precision NOT NULL,
-        status text NOT NULL,
-        http_status integer NOT NULL,
-        error_code text,
-        cache_status text NOT NULL,
-        tags jsonb NOT NULL,
-        attempts jsonb NOT NULL,
-        savings jsonb NOT NULL,
-        trace jsonb NOT NULL
-      )`;
-    await transaction`CREATE INDEX IF NOT EXISTS ${transaction(table + '_time')} ON ${transaction(qualified)} (time)`;
-    await transaction`CREATE INDEX IF NOT EXISTS ${transaction(table + '_tenant_time')} ON ${transaction(qualified)} (tenant, time)`;
-    await transaction`CREATE INDEX IF NOT EXISTS ${transaction(table + '_key_time')} ON ${transaction(qualified)} (key_id, time)`;
-  });
+  // Replicas starting together would race on CREATE TABLE IF NOT EXISTS (duplicate pg_type); the lock
+  // serializes them. One multi-statement simple query runs as one implicit transaction (the lock is
+  // released at its end) with no client-side ROLLBACK to crash on if the server goes away (see append).
+  const name = quoteIdentifier(qualified);
+  const index = (suffix: string) => quoteIdentifier(`${table}_${suffix}`.replace(/[^a-zA-Z0-9_]/g, '_'));
+  const lockKey = `frugal:${qualified}`.replace(/'/g, "''");
+  await sql.unsafe(`SELECT pg_advisory_xact_lock(hashtext('${lockKey}'));
+    ${schema === undefined ? '' : `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)};`}
+    CREATE TABLE IF NOT EXISTS ${name} (
+      id text PRIMARY KEY,
+      time bigint NOT NULL,
+      tenant text NOT NULL,
+      key_id text,
+      endpoint text NOT NULL,
+      requested_model text NOT NULL,
+      route text,
+      task text,
+      served_model text,
+      served_provider text,
+      simulated boolean NOT NULL,
+      stream boolean NOT NULL,
+      input_tokens bigint NOT NULL,
+      cached_input_tokens bigint NOT NULL,
+      cache_write_tokens bigint NOT NULL,
+      output_tokens bigint NOT NULL,
+      usage_estimated boolean NOT NULL,
+      cost_nano bigint NOT NULL,
+      baseline_cost_nano bigint NOT NULL,
+      latency_ms double precision NOT NULL,
+      status text NOT NULL,
+      http_status integer NOT NULL,
+      error_code text,
+      cache_status text NOT NULL,
+      tags jsonb NOT NULL,
+      attempts jsonb NOT NULL,
+      savings jsonb NOT NULL,
+      trace jsonb NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS ${index('time')} ON ${name} (time);
+    CREATE INDEX IF NOT EXISTS ${index('tenant_time')} ON ${name} (tenant, time);
+    CREATE INDEX IF NOT EXISTS ${index('key_time')} ON ${name} (key_id, time);`);
 }
 
 const COLUMN_LIST = COLUMNS.join(', ');
