@@ -2,7 +2,7 @@
  * Trains the `static` semantic-cache embedder and writes
  * src/pipeline/cache/semantic/weights/static-embedder-v1.bin.
  *
- *   node --import tsx scripts/train-static-embedder.ts [--epochs 12] [--dimensions 96] [--out FILE]
+ *   node --import tsx scripts/train-static-embedder.ts [--epochs 3] [--dimensions 96] [--out FILE]
  *
  * Training data (read at train time only, never committed): the QQP question pairs in
  * ../shared/data/qqp (GPTCache's similiar_qqp_full, derived from Quora Question Pairs, Quora's terms).
@@ -32,7 +32,7 @@ const outFile = outFlag >= 0 ? argumentList[outFlag + 1] : join(root, 'src/pipel
 const settings: Settings = {
   buckets: flag('buckets', 65_536),
   dimensions: flag('dimensions', 96),
-  epochs: flag('epochs', 12),
+  epochs: flag('epochs', 3),
   batchPairs: flag('batch', 128),
   learningRate: flag('lr', 0.003),
   temperature: flag('temperature', 0.05),
