@@ -3,10 +3,13 @@
  * replay, and lookup latency with 100k entries in one namespace. Reads ../shared/data at run time
  * (never copied into the repo) and prints Markdown tables; docs/benchmarks/semantic-cache.md quotes them.
  *
- *   node --import tsx bench/semantic-cache.ts [--embedder local|static|both] [--threshold 0.9] [--skip-latency]
+ *   node --import tsx bench/semantic-cache.ts [--embedder local|static|both] [--static-weights FILE]
+ *     [--threshold 0.9] [--skip-latency]
  *
- * QQP is scored twice: on all pairs, and on the held-out test split of scripts/train-static-embedder.ts
- * (split by question group, so no test question was seen when training the `static` weights).
+ * `static` and `both` need `--static-weights FILE` (Frugal ships none); without it the default is
+ * `local`. The documented figures use weights trained on QQP by scripts/train-static-embedder.ts.
+ * QQP is scored twice: on all pairs, and on the held-out test split of that script (split by
+ * question group with the seed recorded in the weights, so no test question was seen in training).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -27,15 +30,20 @@ const dataDirectory = join(root, '..', 'shared', 'data');
 const argumentList = process.argv.slice(2);
 const thresholdFlag = argumentList.indexOf('--threshold');
 const embedderFlag = argumentList.indexOf('--embedder');
-const embedderChoice = embedderFlag >= 0 ? argumentList[embedderFlag + 1] : 'both';
+const weightsFlag = argumentList.indexOf('--static-weights');
+const staticWeights = weightsFlag >= 0 ? argumentList[weightsFlag + 1] : undefined;
+const embedderChoice = embedderFlag >= 0 ? argumentList[embedderFlag + 1] : staticWeights ? 'both' : 'local';
 if (!['local', 'static', 'both'].includes(embedderChoice)) throw new Error('--embedder must be local, static or both');
+if (embedderChoice !== 'local' && !staticWeights) {
+  throw new Error(`--embedder ${embedderChoice} needs --static-weights FILE (Frugal ships none; train one with scripts/train-static-embedder.ts --out FILE)`);
+}
 const skipLatency = argumentList.includes('--skip-latency');
 const curveThresholds = Array.from({ length: 16 }, (_, step) => Math.round((0.7 + step * 0.02) * 100) / 100);
 /** The embedder under test and its default threshold; set per run in main(). */
 let embedder: Embedder = localEmbedder();
 let threshold = DEFAULT_THRESHOLD;
-/** Seed of the training script's split; the weights file records it. */
-const TRAINING_SPLIT_SEED = 20261122;
+/** Seed of the training script's split: the static weights' own when they record one, else the script's default. */
+let trainingSplitSeed = 20261122;
 const say = (line = '') => console.log(line);
 
 /** Seeded shuffle so every run replays the same stream. */
@@ -80,7 +88,7 @@ async function benchQqp(): Promise<string[]> {
   const lines = pairs.map((pair) => JSON.stringify({ a: pair.text_a, b: pair.text_b, label: pair.label }));
   const testLines = qqpTestSplit(pairs).map((pair) => JSON.stringify({ a: pair.text_a, b: pair.text_b, label: pair.label }));
   const heldOut = await evalCache(testLines, { embedder, thresholds: curveThresholds, threshold });
-  say(`Held-out test split (${heldOut.pairs} pairs, the static embedder never trained on them), default guards:`);
+  say(`Held-out test split (${heldOut.pairs} pairs; seed ${trainingSplitSeed}: weights trained on QQP with that seed never saw them), default guards:`);
   say('');
   curveTable(heldOut);
   say('');
@@ -88,7 +96,7 @@ async function benchQqp(): Promise<string[]> {
   say('');
   const guarded = await evalCache(lines, { embedder, thresholds: curveThresholds, threshold });
   const unguarded = await evalCache(lines, { embedder, guards: [], thresholds: curveThresholds, threshold });
-  say(`${guarded.pairs} pairs (${pairs.filter((pair) => pair.label === 1).length} duplicates), local embedder \`${embedder.id}\`.`);
+  say(`${guarded.pairs} pairs (${pairs.filter((pair) => pair.label === 1).length} duplicates), embedder \`${embedder.id}\`.`);
   say('');
   say('With the default precision guards:');
   say('');
@@ -117,7 +125,7 @@ function qqpTestSplit<T extends { text_a: string; text_b: string }>(pairs: T[]):
   };
   const find = (node: number): number => (parent[node] === node ? node : (parent[node] = find(parent[node])));
   for (const pair of pairs) parent[find(idOf(pair.text_a))] = find(idOf(pair.text_b));
-  return pairs.filter((pair) => splitOf(find(idOf(pair.text_a)), TRAINING_SPLIT_SEED) === 'test');
+  return pairs.filter((pair) => splitOf(find(idOf(pair.text_a)), trainingSplitSeed) === 'test');
 }
 
 function readBanking(): Array<{ text: string; intent: string }> | undefined {
@@ -258,9 +266,13 @@ async function main(): Promise<void> {
   say('');
   const chosen = embedderChoice === 'both' ? ['local', 'static'] : [embedderChoice];
   for (const name of chosen) {
+    let provenance: string | undefined;
     if (name === 'static') {
-      const built = staticEmbedder();
+      const built = staticEmbedder({ weightsPath: staticWeights! });
       embedder = built;
+      const recordedSeed = (built.weights.header.training.settings as { seed?: unknown } | undefined)?.seed;
+      if (typeof recordedSeed === 'number') trainingSplitSeed = recordedSeed;
+      provenance = `Static weights \`${staticWeights}\`, trained on: ${built.weights.header.training.data.map((source) => source.name).join('; ')}.`;
       threshold = thresholdFlag >= 0 ? Number(argumentList[thresholdFlag + 1]) : built.defaultThreshold;
     } else {
       embedder = localEmbedder();
@@ -268,6 +280,10 @@ async function main(): Promise<void> {
     }
     say(`# Embedder \`${embedder.id}\`, threshold ${threshold}`);
     say('');
+    if (provenance) {
+      say(provenance);
+      say('');
+    }
     const questions = await benchQqp();
     await benchBanking();
     if (!skipLatency) await benchLatency(questions);

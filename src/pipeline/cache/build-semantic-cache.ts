@@ -61,7 +61,11 @@ export function buildSemanticCache(wiring: SemanticWiring): SemanticCache | unde
 export function buildEmbedder(wiring: Pick<SemanticWiring, 'config' | 'models' | 'timeoutMs'>): Embedder {
   const { embedder, static_weights: weightsPath } = wiring.config.semantic;
   if (embedder === 'local') return localEmbedder();
-  if (embedder === 'static') return staticEmbedder({ weightsPath });
+  if (embedder === 'static') {
+    // The config schema refuses `static` without `static_weights`; this guards hand-built configs.
+    if (weightsPath === undefined) throw new Error('cache.semantic.embedder `static` needs cache.semantic.static_weights');
+    return staticEmbedder({ weightsPath });
+  }
   return buildUpstreamEmbedder(wiring, embedder);
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_THRESHOLD } from './semantic/eval-cache.ts';
-import { SHIPPED_STATIC_WEIGHTS, staticWeightsThreshold } from './semantic/static-embedder.ts';
+import { staticWeightsThreshold } from './semantic/static-embedder.ts';
 
 /** What a request with `temperature > 0` does: skip the cache, or be cached like any other. */
 const temperaturePolicy = z.enum(['bypass', 'cache']);
@@ -31,11 +31,14 @@ export const semanticConfigSchema = z
     /** `routes`: only requests naming a route (virtual model); `all`: real models too; `off`. */
     enabled: z.enum(['routes', 'all', 'off']).default('routes'),
     /**
-     * `local`: hashed n-grams, no weights; `static`: a learned static embedding whose weights ship
-     * with Frugal (or `static_weights`); or an upstream embeddings model (its cost is charged).
+     * `local`: hashed n-grams, no weights; `static`: a learned static embedding from the user's own
+     * weights file (`static_weights`); or an upstream embeddings model (its cost is charged).
      */
     embedder: z.union([z.literal('local'), z.literal('static'), upstreamEmbedderSchema]).default('local'),
-    /** A weights file for the `static` embedder, e.g. one retrained with scripts/train-static-embedder.ts. */
+    /**
+     * The weights file the `static` embedder needs (required with it; none ships with Frugal), written
+     * by scripts/train-static-embedder.ts from the user's own pairs. Relative to the working directory.
+     */
     static_weights: z.string().min(1).optional(),
     /**
      * Cosine similarity a near-duplicate needs. Defaults: 0.94 for `local`, the weights file's own
@@ -49,6 +52,14 @@ export const semanticConfigSchema = z
     capacity_per_namespace: z.number().int().positive().default(10_000),
   })
   .superRefine((semantic, issues) => {
+    if (semantic.embedder === 'static' && semantic.static_weights === undefined) {
+      issues.addIssue({
+        code: 'custom',
+        path: ['static_weights'],
+        message:
+          '`embedder: static` needs `static_weights: PATH`, a weights file trained on your own pairs with scripts/train-static-embedder.ts (Frugal ships none; see docs/cache.md)',
+      });
+    }
     if (typeof semantic.embedder === 'object' && semantic.threshold === undefined) {
       issues.addIssue({
         code: 'custom',
@@ -116,10 +127,14 @@ export function resolveCachePolicy(config: CacheConfig, name: string, isRoute: b
   };
 }
 
-/** The threshold an embedder was tuned for: `local`'s constant, or the one recorded in the static weights. */
+/**
+ * The threshold an embedder was tuned for: `local`'s constant, or the one recorded in the header of
+ * the user's static weights file (chosen on that training run's validation split).
+ */
 export function defaultThreshold(semantic: Pick<CacheConfig['semantic'], 'embedder' | 'static_weights'>): number {
-  if (semantic.embedder === 'static') return staticWeightsThreshold(semantic.static_weights ?? SHIPPED_STATIC_WEIGHTS);
-  return DEFAULT_THRESHOLD;
+  if (semantic.embedder !== 'static') return DEFAULT_THRESHOLD;
+  if (semantic.static_weights === undefined) throw new Error('cache.semantic.embedder `static` needs cache.semantic.static_weights');
+  return staticWeightsThreshold(semantic.static_weights);
 }
 
 /** The longest TTL any policy uses: semantic indexes live that long after their last write. */

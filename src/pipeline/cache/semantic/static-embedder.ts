@@ -1,13 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import type { Embedder } from './embedder.ts';
 import { normalizeVector } from './embedder.ts';
 import { STATIC_FEATURE_SCHEME, staticFeatures } from './static-features.ts';
 import { decodeStaticWeights, type StaticWeights } from './static-weights.ts';
-
-/** The weights Frugal ships, built by `scripts/train-static-embedder.ts` (provenance in the file's header). */
-export const SHIPPED_STATIC_WEIGHTS = fileURLToPath(new URL('./weights/static-embedder-v1.bin', import.meta.url));
 
 /** An {@link Embedder} that also knows the threshold its weights were tuned for. */
 export interface StaticEmbedder extends Embedder {
@@ -17,15 +13,19 @@ export interface StaticEmbedder extends Embedder {
 }
 
 export interface StaticEmbedderOptions {
-  /** A weights file; defaults to {@link SHIPPED_STATIC_WEIGHTS}. */
-  weightsPath?: string;
+  /**
+   * The user's weights file, written by `scripts/train-static-embedder.ts` (its header records the
+   * data it was trained on). None ships with Frugal: the only data it was benchmarked on, QQP, is
+   * not under an open-source licence, and weights trained on one's own questions fit them better.
+   */
+  weightsPath: string;
 }
 
 /**
  * Reads and checks a weights file. Throws one error naming the file and what is wrong with it, so
  * that a missing or corrupt file stops the gateway at startup instead of failing requests later.
  */
-export function loadStaticWeights(path: string = SHIPPED_STATIC_WEIGHTS): { weights: StaticWeights; checksum: string } {
+export function loadStaticWeights(path: string): { weights: StaticWeights; checksum: string } {
   const cached = loaded.get(path);
   if (cached) return cached;
   const result = readStaticWeights(path);
@@ -34,7 +34,7 @@ export function loadStaticWeights(path: string = SHIPPED_STATIC_WEIGHTS): { weig
 }
 
 /** The threshold recorded in a weights file (loads it, once per path). */
-export function staticWeightsThreshold(path: string = SHIPPED_STATIC_WEIGHTS): number {
+export function staticWeightsThreshold(path: string): number {
   return loadStaticWeights(path).weights.header.defaultThreshold;
 }
 
@@ -65,8 +65,8 @@ function readStaticWeights(path: string): { weights: StaticWeights; checksum: st
  * weights and L2-normalised. No network, a few microseconds per question, and weights loaded
  * synchronously here so that configuration errors surface when the gateway is built.
  */
-export function staticEmbedder(options: StaticEmbedderOptions = {}): StaticEmbedder {
-  const { weights, checksum } = loadStaticWeights(options.weightsPath ?? SHIPPED_STATIC_WEIGHTS);
+export function staticEmbedder(options: StaticEmbedderOptions): StaticEmbedder {
+  const { weights, checksum } = loadStaticWeights(options.weightsPath);
   const { buckets, dimensions, defaultThreshold } = weights.header;
   return {
     // The checksum keeps an index built with other weights from being loaded and compared.
