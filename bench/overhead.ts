@@ -77,12 +77,14 @@ models:
 `,
 );
 const frugal = await startProcess(process.execPath, [join(root, 'bin/frugal.js'), 'serve', '--config', configPath, '--port', '0'], /Frugal listening on (http:\/\/[^"\s]+)/, { FRUGAL_DATA_DIR: dataDir });
+const bare = await startProcess(process.execPath, ['--import', 'tsx', join(root, 'bench/_bare-proxy.ts')], /listening (\d+)/, { UPSTREAM_ORIGIN: upstreamUrl });
 const portkeyPort = 18000 + Math.floor(Math.random() * 1000);
 const portkey = await startProcess(process.execPath, [join(root, 'node_modules/@portkey-ai/gateway/build/start-server.js'), `--port=${portkeyPort}`, '--headless'], /(Ready for connections)/);
 
 const targets: [string, string, Record<string, string>][] = [
   ['direct (upstream)', `${upstreamUrl}/v1/chat/completions`, { 'content-type': 'application/json', authorization: 'Bearer sk-bench' }],
   // Cache bypassed: this measures the full miss path — auth, parse, pipeline, upstream call, ledger.
+  ['bare Node proxy', `http://127.0.0.1:${bare.match}/v1/chat/completions`, { 'content-type': 'application/json' }],
   ['Frugal', `${frugal.match}/v1/chat/completions`, { 'content-type': 'application/json', 'cache-control': 'no-store' }],
   ['Portkey gateway', `http://127.0.0.1:${portkeyPort}/v1/chat/completions`, { 'content-type': 'application/json', authorization: 'Bearer sk-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${upstreamUrl}/v1` }],
 ];
@@ -104,7 +106,7 @@ try {
     }
   }
   if (rate) {
-    for (const [name, url, headers] of targets.slice(0, 2)) {
+    for (const [name, url, headers] of targets.filter(([name]) => name !== 'Portkey gateway')) {
       const measured = await measure(name, url, headers, 4, Number(rate));
       rated.push(measured);
       log(measured, ` @${rate}/s`);
@@ -112,7 +114,7 @@ try {
   }
 } finally {
   clearInterval(sampler);
-  await Promise.all([frugal.stop(), portkey.stop(), upstream.stop()]);
+  await Promise.all([frugal.stop(), portkey.stop(), bare.stop(), upstream.stop()]);
 }
 
 const lines = [
@@ -130,10 +132,11 @@ for (const measured of results) {
 for (const connections of connectionsList) {
   const frugalRow = results.find((row) => row.target === 'Frugal' && row.connections === connections)!;
   const portkeyRow = results.find((row) => row.target === 'Portkey gateway' && row.connections === connections)!;
-  lines.push('', `At ${connections} connection(s): Frugal/Portkey throughput = ${(frugalRow.requestsPerSecond / portkeyRow.requestsPerSecond).toFixed(2)}×.`);
+  const bareRow = results.find((row) => row.target === 'bare Node proxy' && row.connections === connections)!;
+  lines.push('', `At ${connections} connection(s): Frugal/Portkey throughput = ${(frugalRow.requestsPerSecond / portkeyRow.requestsPerSecond).toFixed(2)}×; Frugal reaches ${((100 * frugalRow.requestsPerSecond) / bareRow.requestsPerSecond).toFixed(0)}% of the bare Node proxy's throughput and adds ${(frugalRow.p50 - bareRow.p50).toFixed(3)} ms at p50 on top of it.`);
 }
-if (rated.length === 2) {
-  const [direct, through] = rated;
+if (rated.length === 3) {
+  const [direct, , through] = rated;
   lines.push('', `At a fixed ${rate} req/s (4 connections): direct p50 ${direct.p50.toFixed(3)} ms / p99 ${direct.p99.toFixed(3)} ms; through Frugal p50 ${through.p50.toFixed(3)} ms / p99 ${through.p99.toFixed(3)} ms — Frugal adds **${(through.p50 - direct.p50).toFixed(3)} ms at p50 and ${(through.p99 - direct.p99).toFixed(3)} ms at p99**.`);
 }
 lines.push('', `Frugal's resident memory (RSS): ${idleRss.toFixed(0)} MB idle after start-up, ${peakRss.toFixed(0)} MB at peak under the load above.`);
