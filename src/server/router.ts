@@ -51,8 +51,20 @@ function matchSegments(pattern: string[], segments: string[]): Record<string, st
     const part = pattern[index];
     if (part.startsWith(':')) {
       if (segments[index] === '') return undefined;
-      params[part.slice(1)] = decodeURIComponent(segments[index]);
+      // A malformed escape ('%zz') is a path no route has; decodeURIComponent would throw, and this runs
+      // outside any handler's try, where a throw takes the whole process down.
+      const decoded = safeDecode(segments[index]);
+      if (decoded === undefined) return undefined;
+      params[part.slice(1)] = decoded;
     } else if (part !== segments[index]) return undefined;
   }
   return params;
+}
+
+function safeDecode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }
