@@ -9,6 +9,13 @@ import { periodWindow, type PeriodWindow } from './budget-period.ts';
 /** Counters outlive their period by a day, so a request that straddles midnight settles into a live counter. */
 const PERIOD_GRACE_MS = 86_400_000;
 
+/**
+ * The most one request may hold (~$2.25M). An absurd `max_tokens` gives a worst case beyond what the
+ * counters can add exactly (they refuse unsafe integers, which surfaced as a 503); held at this
+ * ceiling it is still refused by any hard budget with a 429, and settled at its real cost.
+ */
+const MAX_RESERVATION_NANO = Math.floor(Number.MAX_SAFE_INTEGER / 4);
+
 /** One budget's share of a reservation: where it was counted, so it is settled in the same period. */
 interface HeldBudget {
   budget: ActiveBudget;
@@ -57,7 +64,8 @@ export class BudgetEnforcer {
   }
 
   /** Holds `amountNano` on every budget or throws 429 `budget_exceeded` (nothing held then). */
-  async reserve(budgets: readonly ActiveBudget[], amountNano: Nano, requestId: string): Promise<Reservation> {
+  async reserve(budgets: readonly ActiveBudget[], worstCaseNano: Nano, requestId: string): Promise<Reservation> {
+    const amountNano = Math.min(worstCaseNano, MAX_RESERVATION_NANO);
     const now = this.#now();
     const held = budgets.map((budget): HeldBudget => {
       const window = periodWindow(budget.period, now);
