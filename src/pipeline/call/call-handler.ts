@@ -58,7 +58,7 @@ export function createCallHandler(options: CallHandlerOptions): ChatHandler {
           options.onAttempt?.(attempt);
           if (failure.kind === 'aborted' || context.signal.aborted) {
             breaker.release();
-            throw new UpstreamError('aborted', 'the client went away');
+            throw errors.clientClosed();
           }
           failures.push(failure);
           if (failure.retryable) breaker.recordFailure();
@@ -77,7 +77,7 @@ export function createCallHandler(options: CallHandlerOptions): ChatHandler {
           try {
             await sleep(delay, undefined, { signal: context.signal });
           } catch {
-            throw new UpstreamError('aborted', 'the client went away');
+            throw errors.clientClosed();
           }
         }
       }
@@ -140,27 +140,31 @@ async function* meteredStream(
       current = await iterator.next();
     }
     finished = true;
-    if (!usage) {
-      usage = estimateUsage(request, { content: text });
-      // The client still gets a usage chunk it asked for, marked by Frugal's estimate.
-      yield { id: `chatcmpl-${context.requestId}`, object: 'chat.completion.chunk', model: modelName, choices: [], usage: { prompt_tokens: usage.inputTokens, completion_tokens: usage.outputTokens, total_tokens: usage.inputTokens + usage.outputTokens } };
-    }
+    const reported = usage !== undefined;
+    usage ??= estimateUsage(request, { content: text });
+    // Recorded before the estimated usage chunk below: a consumer that stops at that chunk (client gone)
+    // resumes this generator only into `finally`, and the whole answer must still be charged.
     recorded = true;
     const attempt = recordSuccess(context, deployment, modelName, usage, started);
     options.onAttempt?.(attempt);
+    if (!reported) {
+      // The client still gets a usage chunk it asked for, marked by Frugal's estimate.
+      yield { id: `chatcmpl-${context.requestId}`, object: 'chat.completion.chunk', model: modelName, choices: [], usage: { prompt_tokens: usage.inputTokens, completion_tokens: usage.outputTokens, total_tokens: usage.inputTokens + usage.outputTokens } };
+    }
   } catch (error) {
     recorded = true;
     const failure = toUpstreamError(error);
     const partial = estimateUsage(request, { content: text });
     const attempt = recordFailure(context, deployment, modelName, failure, started, partial);
     options.onAttempt?.(attempt);
-    throw failure.kind === 'aborted' ? failure : new FrugalError('upstream_stream_failed', 502, 'upstream_error', `The upstream stream failed after it started: ${failure.message}`);
+    throw failure.kind === 'aborted' ? errors.clientClosed() : new FrugalError('upstream_stream_failed', 502, 'upstream_error', `The upstream stream failed after it started: ${failure.message}`);
   } finally {
     if (!finished) {
       // The consumer stopped early (client gone) or the stream failed: stop the upstream too.
       await iterator.return?.().catch(() => undefined);
       if (!recorded) {
-        const attempt = recordFailure(context, deployment, modelName, new UpstreamError('aborted', 'the client went away'), started, estimateUsage(request, { content: text }));
+        // The upstream's own usage, when it already arrived, is the exact charge; else an estimate.
+        const attempt = recordFailure(context, deployment, modelName, new UpstreamError('aborted', 'the client went away'), started, usage ?? estimateUsage(request, { content: text }));
         options.onAttempt?.(attempt);
       }
     }
