@@ -357,6 +357,30 @@ describe('streams that break', () => {
   });
 });
 
+describe('clients that leave', () => {
+  it('records a non-streamed request abandoned by its client as aborted, without an error log line', async () => {
+    openaiUpstream.script({ latencyMs: 300, text: 'too late' });
+    const controller = new AbortController();
+    const pending = fetch(`${frugal.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'cheap-8b', messages: [{ role: 'user', content: 'slow one' }] }),
+      signal: controller.signal,
+    }).catch(() => undefined);
+    await eventually(() => expect(openaiUpstream.requestsTo('/v1/chat/completions')).toHaveLength(1));
+    controller.abort();
+    await pending;
+    const record = await eventually(async () => {
+      await frugal.gateway.ledger.flush();
+      const [latest] = await frugal.gateway.stores.ledger.query({ limit: 1 });
+      expect(latest.status).toBe('aborted');
+      return latest;
+    });
+    expect(record.httpStatus).toBe(499);
+    expect(frugal.logs.filter((line) => line.includes('"level":50'))).toEqual([]);
+  });
+});
+
 describe('bad input gets a clear OpenAI-shaped error', () => {
   const post = (body: string, headers: Record<string, string> = {}) =>
     fetch(`${frugal.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });

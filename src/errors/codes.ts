@@ -46,6 +46,8 @@ export const errors = {
     }),
   upstreamStreamFailed: (message: string) =>
     new FrugalError('upstream_stream_failed', 502, 'upstream_error', message),
+  /** The client went away before the answer was complete (nginx's 499): recorded, never logged as an error. */
+  clientClosed: () => new FrugalError('client_closed', 499, 'api_error', 'The client closed the connection before the answer was complete'),
   internal: (cause: unknown) =>
     new FrugalError('internal_error', 500, 'api_error', 'Internal error in the gateway', { cause }),
   unavailable: (message: string) => new FrugalError('service_unavailable', 503, 'api_error', message),

@@ -1,6 +1,6 @@
 import type { ChatChunk, ChatRequest, ChatResponse } from '../../protocol/openai/chat-schema.ts';
 import { messageText } from '../../protocol/openai/chat-schema.ts';
-import { UpstreamError } from '../../providers/upstream-error.ts';
+import { errors } from '../../errors/codes.ts';
 import { usageFromOpenAI } from '../../pricing/usage.ts';
 import type { ChatHandler, ChatOutcome, RequestContext, Stage } from '../types.ts';
 import { encodeEntry, type CacheEntry } from './cache-entry.ts';
@@ -50,7 +50,7 @@ export function createCacheStage(runtime: CacheRuntime): Stage {
             try {
               shared = await untilAborted(flight, context.signal);
             } catch {
-              throw new UpstreamError('aborted', 'the client went away while waiting for an identical request');
+              throw errors.clientClosed();
             }
             if (shared) return serve(runtime, plan, context, shared, 'hit', undefined, 'coalesced with an identical request in flight');
           }
