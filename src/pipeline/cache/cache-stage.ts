@@ -12,6 +12,13 @@ import { chunksToResponse, responseToChunks } from './stream-replay.ts';
 
 type CachingPlan = Extract<CachePlan, { kind: 'cache' }>;
 
+/** Finish reasons of answers that are not stored: truncated by max_tokens, or withheld by a filter. */
+const UNCACHEABLE_FINISH = new Set(['length', 'content_filter']);
+
+function isEmpty(message: ChatResponse['choices'][number]['message']): boolean {
+  return !message.content && !message.refusal && !(message.tool_calls && message.tool_calls.length > 0);
+}
+
 /**
  * The response cache stage (after budget, before compress and route). In order: exact lookup,
  * semantic lookup (routes by default), then wait for an identical request already in flight, and
@@ -128,6 +135,10 @@ async function store(
   };
   if (!plan.directives.write) return skip('no-store');
   if (response.choices.length === 0 || response.choices.some((choice) => !choice.finish_reason)) return skip('incomplete answer');
+  // A cut-off, filtered or empty answer is a bad moment of the upstream, not an answer worth replaying
+  // for a TTL at $0: the next identical request should get its own chance.
+  const unfit = response.choices.find((choice) => UNCACHEABLE_FINISH.has(choice.finish_reason ?? '') || isEmpty(choice.message));
+  if (unfit) return skip(isEmpty(unfit.message) ? 'empty answer' : `finish_reason ${unfit.finish_reason}`);
   const usage = context.usage ?? (response.usage ? usageFromOpenAI(response.usage) : undefined);
   if (!usage || !context.served) return skip('no usage or served model recorded');
   const personal = personalDataReason(exchangeTexts(request, response), {
