@@ -49,3 +49,42 @@ describe('edge input handling (review)', () => {
     expect(upstream.requestsTo('/v1/chat/completions')).toHaveLength(0);
   });
 });
+
+describe('provider keys in upstream error text (review)', () => {
+  it('redacts the Anthropic key from a mid-stream error event before it reaches the client or the ledger', async () => {
+    const { startFakeAnthropic } = await import('./support/fake-anthropic-upstream.ts');
+    const secret = 'sk-ant-review-secret-000000';
+    const anthropic = await startFakeAnthropic({ apiKey: secret });
+    const gateway = await startTestGateway({
+      store: 'memory',
+      providers: { claude: { type: 'anthropic', base_url: anthropic.url, api_key: secret } },
+      models: { haiku: { provider: 'claude', upstream_model: 'claude-3-5-haiku', price: { input: 1, output: 5 } } },
+      ledger: { flush_interval_ms: 10 },
+      retry: { max_retries: 0, timeout_ms: 2_000 },
+    });
+    try {
+      anthropic.script({ text: 'one two three four', streamError: { afterChunks: 2, message: `invalid x-api-key ${secret}` } });
+      const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'haiku', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      const text = await response.text();
+      expect(text).toContain('mid-stream');
+      expect(text).not.toContain(secret);
+      const id = response.headers.get('x-frugal-request-id')!;
+      const record = await (async () => {
+        for (let tries = 0; tries < 100; tries++) {
+          const found = await fetch(`${gateway.url}/admin/requests/${id}`);
+          if (found.status === 200) return found.text();
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        throw new Error('no ledger record');
+      })();
+      expect(record).not.toContain(secret);
+    } finally {
+      await gateway.close();
+      await anthropic.close();
+    }
+  });
+});

@@ -8,7 +8,7 @@ import { messagesResponseSchema } from '../../protocol/anthropic/messages-schema
 import type { AdapterChatResult, CallOptions, ProviderAdapter, ProviderBatchApi } from '../spec.ts';
 import { AnthropicBatchApi } from './anthropic-batch-api.ts';
 import { UpstreamError } from '../upstream-error.ts';
-import { httpFailure, transportFailure } from '../upstream-failure.ts';
+import { httpFailure, redactSecrets, transportFailure } from '../upstream-failure.ts';
 import { withTimeout, type TimedSignal } from '../timed-signal.ts';
 
 export interface AnthropicAdapterOptions {
@@ -111,6 +111,7 @@ export class AnthropicAdapter implements ProviderAdapter {
 
   async *#chunks(response: Dispatcher.ResponseData, signal: AbortSignal, timed: TimedSignal): AsyncGenerator<ChatChunk> {
     const name = this.name;
+    const secrets = this.#secrets;
     async function* events() {
       for await (const event of decodeSseStream(response.body)) {
         let data: unknown;
@@ -122,7 +123,8 @@ export class AnthropicAdapter implements ProviderAdapter {
         const type = (data as { type?: string }).type;
         if (type === 'error') {
           const message = (data as { error?: { message?: string } }).error?.message ?? 'unknown';
-          throw new UpstreamError('protocol', `upstream ${name} reported an error mid-stream: ${message}`);
+          // Redacted like every other upstream text: it reaches the client's error event and the ledger.
+          throw new UpstreamError('protocol', `upstream ${name} reported an error mid-stream: ${redactSecrets(message, secrets)}`);
         }
         yield { event: event.event ?? type ?? 'message', data: data as Record<string, unknown> };
         if (type === 'message_stop') return;
