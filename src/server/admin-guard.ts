@@ -11,7 +11,9 @@ import { presentedKey } from './auth.ts';
 export function requireAdmin(gateway: Gateway, headers: IncomingHttpHeaders, remoteAddress?: string): void {
   const adminKey = gateway.config.auth.admin_key ?? process.env.FRUGAL_ADMIN_KEY;
   if (!adminKey) {
-    if (remoteAddress && !isLoopback(remoteAddress)) throw errors.forbidden('Admin API is only open to localhost until an admin key is set (FRUGAL_ADMIN_KEY)');
+    // Without an admin key only loopback clients get in; an unknown address (socket already gone) does not.
+    // Behind a reverse proxy on the same host every client looks local: set an admin key there.
+    if (!remoteAddress || !isLoopback(remoteAddress)) throw errors.forbidden('Admin API is only open to localhost until an admin key is set (FRUGAL_ADMIN_KEY)');
     return;
   }
   const key = presentedKey(headers);

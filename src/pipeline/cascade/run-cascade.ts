@@ -87,6 +87,8 @@ export async function runCascade(next: ChatHandler, request: ChatRequest, contex
   }
   const best = bestCandidate(candidates);
   if (best) {
+    // Served so the client gets something, but never stored in the response cache: no check accepted it.
+    context.extras.doNotCache = true;
     context.trace.push({ stage: 'cascade', detail: `no tier accepted${capStop ? ' (cost cap)' : ''}: serving the best answer so far, tier ${best.tier}` });
     return serve(context, candidates, best);
   }

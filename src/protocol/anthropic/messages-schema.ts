@@ -109,7 +109,7 @@ export type AnthropicToolChoice = z.infer<typeof toolChoiceSchema>;
 export const messagesRequestSchema = z.looseObject({
   model: z.string().min(1),
   max_tokens: z.number().int().positive(),
-  messages: z.array(messageParamSchema),
+  messages: z.array(messageParamSchema).min(1),
   system: z.union([z.string(), z.array(textBlockSchema)]).optional(),
   tools: z.array(toolDefinitionSchema).optional(),
   tool_choice: toolChoiceSchema.optional(),
