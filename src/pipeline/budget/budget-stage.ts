@@ -4,6 +4,8 @@ import { countChatTokens } from '../../tokens/count-tokens.ts';
 import type { ModelEntry, RequestContext, Stage } from '../types.ts';
 import { BudgetGuard, budgetGuardFor, type BudgetGuardOptions } from './budget-guard.ts';
 import { estimateWorstCase } from './estimate-worst-case.ts';
+import { compileRoutes, type CompiledRoute } from '../route/route-stage.ts';
+import type { RouteConfig } from '../route/route-config.ts';
 
 export interface BudgetStageOptions extends BudgetGuardOptions {
   models: ReadonlyMap<string, ModelEntry>;
@@ -12,7 +14,7 @@ export interface BudgetStageOptions extends BudgetGuardOptions {
 
 /** The budget stage of a gateway: config budgets, its virtual keys, its counters. */
 export function budgetStageFor(gateway: Omit<Gateway, 'pipeline'>): Stage {
-  return budgetStage(budgetGuardFor(gateway), gateway.models, gateway.config.routes);
+  return budgetStage(budgetGuardFor(gateway), gateway.models, gateway.config.routes, gateway.configSource);
 }
 
 /**
@@ -25,12 +27,19 @@ export function createBudgetStage(options: BudgetStageOptions): Stage {
   return budgetStage(new BudgetGuard(options), options.models, options.routes);
 }
 
-function budgetStage(guard: BudgetGuard, models: ReadonlyMap<string, ModelEntry>, routes: Readonly<Record<string, unknown>>): Stage {
+function budgetStage(guard: BudgetGuard, models: ReadonlyMap<string, ModelEntry>, routes: Readonly<Record<string, unknown>>, configSource?: string): Stage {
+  // Compiled on first use: only requests for a route need the tier lists, and only when a budget applies.
+  let compiled: Map<string, CompiledRoute> | undefined;
+  const compiledRoute = (name: string | undefined) => {
+    if (name === undefined) return undefined;
+    compiled ??= compileRoutes(routes as Record<string, RouteConfig>, models, configSource);
+    return compiled.get(name);
+  };
   return (next) =>
     async function budget(request, context) {
       const hold = await guard.reserve(context, {
         inputTokens: () => countChatTokens(request),
-        worstCaseNano: (inputTokens) => estimateWorstCase({ request, inputTokens, context, models, routes }),
+        worstCaseNano: (inputTokens) => estimateWorstCase({ request, inputTokens, context, models, routes, compiledRoute: compiledRoute(context.route) }),
       });
       if (!hold.active) return next(request, context);
       const finish = () => hold.settle(context.attempts.reduce((sum, attempt) => sum + attempt.costNano, 0), tokensUsed(context));

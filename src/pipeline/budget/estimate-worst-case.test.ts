@@ -3,6 +3,8 @@ import { priceFromSpec } from '../../pricing/price-book.ts';
 import type { ModelEntry } from '../types.ts';
 import { periodWindow } from './budget-period.ts';
 import { DEFAULT_MAX_OUTPUT_TOKENS, estimateWorstCase } from './estimate-worst-case.ts';
+import { compileRoutes } from '../route/route-stage.ts';
+import { routesSchema } from '../route/route-config.ts';
 
 const model = (name: string, input: number, output: number, fallbackOutput?: number): ModelEntry => ({
   name,
@@ -52,5 +54,25 @@ describe('periodWindow', () => {
     const now = Date.UTC(2025, 11, 31, 23, 59, 59);
     expect(periodWindow('day', now)).toEqual({ start: Date.UTC(2025, 11, 31), end: Date.UTC(2026, 0, 1), label: '2025-12-31' });
     expect(periodWindow('month', now)).toEqual({ start: Date.UTC(2025, 11, 1), end: Date.UTC(2026, 0, 1), label: '2025-12' });
+  });
+});
+
+describe('estimateWorstCase for routes', () => {
+  const judge = model('judge', 1, 1);
+  const routeModels = new Map([['cheap', cheap], ['big', big], ['judge', judge]]);
+  const compile = (config: Record<string, unknown>) =>
+    compileRoutes(routesSchema.parse({ r: config }), routeModels).get('r')!;
+
+  it('a cascade may call every tier, and the judge after each tier but the last', () => {
+    const route = compile({ cascade: ['cheap', 'big'], judge: { model: 'judge', max_tokens: 10 }, baseline: 'big' });
+    const worst = estimateWorstCase({ request: { max_tokens: 100 }, inputTokens: 50, context: { route: 'r' }, models: routeModels, routes: {}, compiledRoute: route });
+    // cheap: 50 × $1 + 100 × $1 = 150 µ$; big: 50 × $10 + 100 × $30 = 3,500 µ$; judge once: (50 + 100) × $1 + 10 × $1 = 160 µ$
+    expect(worst).toBe((150 + 3_500 + 160) * 1_000);
+  });
+
+  it('a task route spends at most its dearest task list', () => {
+    const route = compile({ tasks: { chat: 'cheap', code: ['cheap', 'big'] }, baseline: 'big' });
+    const worst = estimateWorstCase({ request: { max_tokens: 100 }, inputTokens: 50, context: { route: 'r' }, models: routeModels, routes: {}, compiledRoute: route });
+    expect(worst).toBe((150 + 3_500) * 1_000);
   });
 });

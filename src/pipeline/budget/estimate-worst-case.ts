@@ -2,6 +2,7 @@ import { worstCaseCost } from '../../pricing/price-book.ts';
 import type { Nano } from '../../pricing/money.ts';
 import type { ChatRequest } from '../../protocol/openai/chat-schema.ts';
 import type { ModelEntry, RequestContext } from '../types.ts';
+import type { CompiledRoute } from '../route/route-stage.ts';
 
 /**
  * Output tokens assumed when a request sets no `max_tokens`: the budget reserves this much output
@@ -17,6 +18,8 @@ export interface WorstCaseInput {
   models: ReadonlyMap<string, ModelEntry>;
   /** The route configs (`routes:`), searched for the model names a route can use. */
   routes: Readonly<Record<string, unknown>>;
+  /** The compiled route, when the request names one: its tier lists bound what one request can spend. */
+  compiledRoute?: CompiledRoute;
 }
 
 /**
@@ -32,10 +35,42 @@ export interface WorstCaseInput {
 export function estimateWorstCase(input: WorstCaseInput): Nano {
   const { request, context } = input;
   const outputTokens = (request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_MAX_OUTPUT_TOKENS) * (request.n ?? 1);
+  if (!context.target && input.compiledRoute) return routeWorstCase(input.compiledRoute, input.inputTokens, outputTokens);
   let worst = 0;
   for (const model of candidateModels(input)) {
     const prices = [model.price, ...model.deployments.map((deployment) => deployment.price)];
     for (const price of prices) if (price) worst = Math.max(worst, worstCaseCost(price, input.inputTokens, outputTokens));
+  }
+  return worst;
+}
+
+function modelWorstCase(model: ModelEntry, inputTokens: number, outputTokens: number): Nano {
+  let worst = 0;
+  for (const price of [model.price, ...model.deployments.map((deployment) => deployment.price)]) {
+    if (price) worst = Math.max(worst, worstCaseCost(price, inputTokens, outputTokens));
+  }
+  return worst;
+}
+
+/**
+ * A route serves one list of tiers per request (its task's list, its cascade, or one side of its
+ * quality router); a cascade may call every tier of the list and, with a judge, the judge after each
+ * tier but the last (reading the prompt and that tier's answer). The worst case is the dearest list.
+ */
+function routeWorstCase(route: CompiledRoute, inputTokens: number, outputTokens: number): Nano {
+  const lists: ModelEntry[][] = [...Object.values(route.tasks), route.fallback, route.cascade ?? []]
+    .filter((tiers) => tiers && tiers.length > 0)
+    .map((tiers) => tiers!.map((tier) => tier.model));
+  if (route.quality) lists.push([route.quality.strong], [route.quality.weak]);
+  if (lists.length === 0) lists.push([route.baseline]);
+  let worst = 0;
+  for (const models of lists) {
+    let total = 0;
+    for (const model of models) total += modelWorstCase(model, inputTokens, outputTokens);
+    if (route.judge && models.length > 1) {
+      total += (models.length - 1) * modelWorstCase(route.judge.model, inputTokens + outputTokens, route.judge.maxTokens);
+    }
+    worst = Math.max(worst, total);
   }
   return worst;
 }
