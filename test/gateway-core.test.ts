@@ -354,6 +354,9 @@ describe('streams that break', () => {
       return found;
     });
     expect(record.httpStatus).toBe(499);
+    // What the abandoned stream consumed shows in the record's tokens, and is charged.
+    expect(record.inputTokens).toBeGreaterThan(0);
+    expect(record.costNano).toBeGreaterThan(0);
   });
 });
 

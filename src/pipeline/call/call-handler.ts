@@ -154,7 +154,9 @@ async function* meteredStream(
   } catch (error) {
     recorded = true;
     const failure = toUpstreamError(error);
-    const partial = estimateUsage(request, { content: text });
+    const partial = usage ?? estimateUsage(request, { content: text });
+    // The ledger's token columns show what the broken stream consumed (no other attempt follows it).
+    context.usage ??= partial;
     const attempt = recordFailure(context, deployment, modelName, failure, started, partial);
     options.onAttempt?.(attempt);
     throw failure.kind === 'aborted' ? errors.clientClosed() : new FrugalError('upstream_stream_failed', 502, 'upstream_error', `The upstream stream failed after it started: ${failure.message}`);
@@ -164,7 +166,9 @@ async function* meteredStream(
       await iterator.return?.().catch(() => undefined);
       if (!recorded) {
         // The upstream's own usage, when it already arrived, is the exact charge; else an estimate.
-        const attempt = recordFailure(context, deployment, modelName, new UpstreamError('aborted', 'the client went away'), started, usage ?? estimateUsage(request, { content: text }));
+        const consumed = usage ?? estimateUsage(request, { content: text });
+        context.usage ??= consumed;
+        const attempt = recordFailure(context, deployment, modelName, new UpstreamError('aborted', 'the client went away'), started, consumed);
         options.onAttempt?.(attempt);
       }
     }
