@@ -1,6 +1,7 @@
 import { compose } from '../pipeline/compose.ts';
 import { createAccountStage } from '../pipeline/account/account-stage.ts';
 import { budgetStageFor } from '../pipeline/budget/budget-stage.ts';
+import { budgetGuardFor } from '../pipeline/budget/budget-guard.ts';
 import { createGatewayCacheStage } from '../pipeline/cache/gateway-cache-stage.ts';
 import { createCallHandler } from '../pipeline/call/call-handler.ts';
 import { createGatewayCompressStage } from '../pipeline/compress/gateway-compress-stage.ts';
@@ -22,7 +23,7 @@ export function buildPipeline(gateway: Omit<Gateway, 'pipeline'>): ChatHandler {
   const stages: Stage[] = [createAccountStage({ ledger: gateway.ledger, logger: gateway.logger }), budgetStageFor(gateway)];
   stages.push(createGatewayCacheStage(gateway));
   stages.push(createGatewayCompressStage(gateway));
-  const shadow = new ShadowEvaluator({ ledger: gateway.ledger, outcomes: new OutcomesStore(gateway.dataDir), logger: gateway.logger });
+  const shadow = new ShadowEvaluator({ ledger: gateway.ledger, outcomes: new OutcomesStore(gateway.dataDir), logger: gateway.logger, budget: budgetGuardFor(gateway) });
   // Background shadow evaluations finish (and are recorded) before the ledger closes.
   gateway.onClose(() => shadow.idle());
   stages.push(createRouteStage(compileRoutes(config.routes, gateway.models, gateway.configSource)), createCascadeStage({ shadow }));

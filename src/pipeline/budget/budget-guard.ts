@@ -75,11 +75,15 @@ export class BudgetGuard {
     this.#limiter = new KeyRateLimiter(options.counters);
   }
 
-  /** Admits the request under its key's rate limits and reserves its worst case, or throws 429/503. */
-  async reserve(context: GuardedContext, estimate: CostEstimate): Promise<BudgetHold> {
+  /**
+   * Admits the request under its key's rate limits and reserves its worst case, or throws 429/503.
+   * `rateLimits: false` reserves budget only — for spend the gateway itself adds to a request (shadow
+   * evaluation), which is not a request of the client's.
+   */
+  async reserve(context: GuardedContext, estimate: CostEstimate, options: { rateLimits?: boolean } = {}): Promise<BudgetHold> {
     const key = context.keyId !== null && this.#keys ? await this.#keys.byId(context.keyId) : undefined;
     const budgets = applicableBudgets(this.#configured, context, key);
-    const limited = key !== undefined && (key.rpm !== null || key.tpm !== null);
+    const limited = options.rateLimits !== false && key !== undefined && (key.rpm !== null || key.tpm !== null);
     if (budgets.length === 0 && !limited) return NOTHING_HELD;
 
     const inputTokens = estimate.inputTokens();
@@ -98,7 +102,7 @@ export class BudgetGuard {
         settled = true;
         try {
           if (reservation) await this.#enforcer.settle(reservation, actualNano, context.requestId);
-          if (key && key.tpm !== null) await this.#limiter.record(key, tokensUsed - inputTokens);
+          if (limited && key && key.tpm !== null) await this.#limiter.record(key, tokensUsed - inputTokens);
         } catch (error) {
           this.#logger?.error({ err: error, requestId: context.requestId }, 'could not settle the budget reservation');
         }

@@ -5,6 +5,20 @@ import type { LedgerRecord } from '../../store/types.ts';
 import type { Attempt, ChatHandler, ModelEntry, RequestContext } from '../types.ts';
 import { answerText, attemptsOfFailure, callModel } from './call-model.ts';
 import { pairwiseRequest, parsePairwise } from './judge.ts';
+import { worstCaseCost } from '../../pricing/price-book.ts';
+import { countChatTokens } from '../../tokens/count-tokens.ts';
+import { DEFAULT_MAX_OUTPUT_TOKENS } from '../budget/estimate-worst-case.ts';
+
+/** Output a pairwise verdict needs at most ("A: n, B: n" and a short reason). */
+const JUDGE_OUTPUT_TOKENS = 256;
+
+function worstOf(model: ModelEntry, inputTokens: number, outputTokens: number): Nano {
+  let worst = 0;
+  for (const price of [model.price, ...model.deployments.map((deployment) => deployment.price)]) {
+    if (price) worst = Math.max(worst, worstCaseCost(price, inputTokens, outputTokens));
+  }
+  return worst;
+}
 import type { OutcomesStore } from './outcomes-store.ts';
 
 /** Where shadow results and their charges go. */
@@ -15,6 +29,14 @@ export interface ShadowEvaluatorOptions {
   random?: () => number;
   /** Longest a background baseline or judge call may take (default 120 s). */
   timeoutMs?: number;
+  /**
+   * The request's budgets: a shadow evaluation is spend too, so it reserves its worst case (baseline
+   * call + judge call) before it starts, settles what it spent, and is skipped when a hard budget
+   * cannot cover it — evaluation never pushes a budget over its limit.
+   */
+  budget?: {
+    reserve(context: RequestContext, estimate: { inputTokens(): number; worstCaseNano(inputTokens: number): Nano }, options: { rateLimits?: boolean }): Promise<{ active: boolean; settle(actualNano: Nano, tokensUsed: number): Promise<void> }>;
+  };
 }
 
 /** The answer the client got, as the shadow compares it. */
@@ -60,9 +82,34 @@ export class ShadowEvaluator {
   }
 
   async #run(next: ChatHandler, request: ChatRequest, context: RequestContext, baseline: ModelEntry, judge: ModelEntry, served: ServedAnswer): Promise<void> {
+    let hold: { settle(actualNano: Nano, tokensUsed: number): Promise<void> } | undefined;
+    if (this.#options.budget) {
+      const outputTokens = request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+      try {
+        hold = await this.#options.budget.reserve(
+          context,
+          {
+            inputTokens: () => countChatTokens(request),
+            worstCaseNano: (inputTokens) => worstOf(baseline, inputTokens, outputTokens) + worstOf(judge, inputTokens + 2 * outputTokens, JUDGE_OUTPUT_TOKENS),
+          },
+          { rateLimits: false },
+        );
+      } catch (error) {
+        this.#options.logger?.debug({ err: error, requestId: context.requestId }, 'shadow evaluation skipped: the budget cannot cover it');
+        return;
+      }
+    }
+    const attempts: Attempt[] = [];
+    try {
+      await this.#evaluate(next, request, context, baseline, judge, served, attempts);
+    } finally {
+      await hold?.settle(attempts.reduce((sum, attempt) => sum + attempt.costNano, 0), attempts.reduce((sum, attempt) => sum + (attempt.usage ? attempt.usage.inputTokens + attempt.usage.outputTokens : 0), 0));
+    }
+  }
+
+  async #evaluate(next: ChatHandler, request: ChatRequest, context: RequestContext, baseline: ModelEntry, judge: ModelEntry, served: ServedAnswer, attempts: Attempt[]): Promise<void> {
     const started = performance.now();
     const signal = AbortSignal.timeout(this.#options.timeoutMs ?? 120_000);
-    const attempts: Attempt[] = [];
     let detail = 'no verdict';
     try {
       const shadow = await callModel(next, request, context, baseline, 'shadow', signal);
