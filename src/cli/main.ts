@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, ConfigError } from '../config/load-config.ts';
 import { startFrugal } from '../main.ts';
@@ -16,6 +19,7 @@ function parsePort(value: string): number {
 export function buildCli(): Command {
   const program = new Command('frugal')
     .description('Frugal — an OpenAI-compatible gateway that cuts LLM bills without losing answer quality')
+    .version(packageVersion(), '-v, --version')
     .showHelpAfterError();
 
   program
@@ -85,6 +89,18 @@ export function buildCli(): Command {
 
   for (const register of commandRegistrars) register(program);
   return program;
+}
+
+function packageVersion(): string {
+  // Two folders up from src/cli (sources) or dist/src/cli (compiled build) is not the same place: walk up.
+  for (let folder = dirname(fileURLToPath(import.meta.url)); folder !== dirname(folder); folder = dirname(folder)) {
+    const candidate = join(folder, 'package.json');
+    if (existsSync(candidate)) {
+      const parsed = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
+      if (parsed.name === 'frugal') return parsed.version ?? '0.0.0';
+    }
+  }
+  return '0.0.0';
 }
 
 export async function runCli(argv: string[]): Promise<void> {
