@@ -457,3 +457,11 @@ describe('secrets', () => {
     for (const secret of [OPENAI_KEY, ANTHROPIC_KEY, 'sk-backup-key-000000', 'client-secret-abcdef']) expect(everything).not.toContain(secret);
   });
 });
+
+describe('embeddings input', () => {
+  it('refuses stream: true on embeddings with a 400 naming the field', async () => {
+    const response = await fetch(`${frugal.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'cheap-8b', input: 'hi', stream: true }) });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as any).error.param).toBe('stream');
+  });
+});

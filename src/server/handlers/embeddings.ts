@@ -29,6 +29,7 @@ export function embeddingsHandler(gateway: Gateway, authenticator: Authenticator
       const body = await readJson(request, gateway.config.server.body_limit_bytes);
       const parsed = embeddingRequestSchema.safeParse(body);
       if (!parsed.success) throw schemaError(parsed.error);
+      if ((parsed.data as { stream?: unknown }).stream === true) throw errors.invalidRequest('Embeddings cannot be streamed: remove `stream`', 'stream');
       const context = createRequestContext({
         requestId, principal, headers: request.headers, requestedModel: parsed.data.model, protocol: 'openai',
         endpoint: 'embeddings', stream: false, clientWantsUsage: false, signal: clientAbortSignal(request, response), user: parsed.data.user,
