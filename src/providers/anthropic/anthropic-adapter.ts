@@ -3,7 +3,7 @@ import type { ChatChunk, ChatRequest } from '../../protocol/openai/chat-schema.t
 import { chatRequestToAnthropic } from '../../protocol/anthropic/chat-request-to-anthropic.ts';
 import { anthropicResponseToChat } from '../../protocol/anthropic/anthropic-response-to-chat.ts';
 import { anthropicEventsToChatChunks } from '../../protocol/anthropic/anthropic-events-to-chat-chunks.ts';
-import { decodeSseStream } from '../../protocol/sse.ts';
+import { decodeSse } from '../../protocol/sse-decode.ts';
 import { messagesResponseSchema } from '../../protocol/anthropic/messages-schema.ts';
 import type { AdapterChatResult, CallOptions, ProviderAdapter, ProviderBatchApi } from '../spec.ts';
 import { AnthropicBatchApi } from './anthropic-batch-api.ts';
@@ -113,7 +113,7 @@ export class AnthropicAdapter implements ProviderAdapter {
     const name = this.name;
     const secrets = this.#secrets;
     async function* events() {
-      for await (const event of decodeSseStream(response.body)) {
+      for await (const event of decodeSse(response.body)) {
         let data: unknown;
         try {
           data = JSON.parse(event.data);

@@ -7,7 +7,7 @@ import {
   type EmbeddingRequest,
   type EmbeddingResponse,
 } from '../../protocol/openai/chat-schema.ts';
-import { decodeSseStream } from '../../protocol/sse.ts';
+import { decodeSse } from '../../protocol/sse-decode.ts';
 import type { AdapterChatResult, CallOptions, ProviderAdapter, ProviderBatchApi } from '../spec.ts';
 import { OpenAIBatchApi } from './openai-batch-api.ts';
 import { UpstreamError } from '../upstream-error.ts';
@@ -101,7 +101,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
 
   async *#chunks(response: Dispatcher.ResponseData, signal: AbortSignal, timed: TimedSignal): AsyncGenerator<ChatChunk> {
     try {
-      for await (const event of decodeSseStream(response.body)) {
+      for await (const event of decodeSse(response.body)) {
         if (event.data === '[DONE]') return;
         let chunk: unknown;
         try {

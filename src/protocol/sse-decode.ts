@@ -13,7 +13,7 @@ export interface SseMessage {
  * at a blank line and only if it has data; an unterminated event at end of stream is discarded.
  *
  * Robust to any chunking: UTF-8 sequences and CRLF pairs split across chunks decode the same as
- * whole. Used for both Anthropic and OpenAI upstream streams.
+ * whole. The one decoder for every upstream stream (OpenAI-compatible and Anthropic).
  */
 export async function* decodeSse(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<SseMessage> {
   const decoder = new TextDecoder('utf-8');
