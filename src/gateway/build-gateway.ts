@@ -9,6 +9,7 @@ import { LedgerWriter } from '../ledger/ledger-writer.ts';
 import { openStores, type OpenedStores } from '../store/open-stores.ts';
 import type { ChatHandler, ModelEntry } from '../pipeline/types.ts';
 import { buildModels } from './build-models.ts';
+import { compileRoutes, type CompiledRoute } from '../pipeline/route/route-stage.ts';
 import { buildPipeline } from './build-pipeline.ts';
 import { createLogger } from '../logging/create-logger.ts';
 import { openBatchSystem, type BatchSystem } from '../batch/batch-system.ts';
@@ -21,6 +22,8 @@ export interface Gateway {
   priceBook: PriceBook;
   providers: Map<string, ProviderAdapter>;
   models: Map<string, ModelEntry>;
+  /** Routes compiled once (models resolved, weights and check modules loaded): route, budget and /v1/models share them. */
+  routes: Map<string, CompiledRoute>;
   stores: OpenedStores;
   ledger: LedgerWriter;
   breakers: BreakerRegistry;
@@ -49,6 +52,7 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
   const providers = new Map<string, ProviderAdapter>();
   for (const [name, providerConfig] of Object.entries(config.providers)) providers.set(name, createProvider(name, providerConfig));
   const models = buildModels(config, providers, priceBook);
+  const routes = compileRoutes(config.routes, models, options.configSource);
   for (const [name, model] of models) {
     if (!model.price) logger.warn({ model: name }, 'no price known for this model: its cost will be recorded as 0; add a price in config');
     if (model.simulated) logger.info({ model: name, simulated: true }, 'model served by the SIMULATED offline provider (no real model is called)');
@@ -70,6 +74,7 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
     priceBook,
     providers,
     models,
+    routes,
     stores,
     ledger,
     breakers,

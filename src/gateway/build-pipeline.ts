@@ -5,7 +5,7 @@ import { budgetGuardFor } from '../pipeline/budget/budget-guard.ts';
 import { createGatewayCacheStage } from '../pipeline/cache/gateway-cache-stage.ts';
 import { createCallHandler } from '../pipeline/call/call-handler.ts';
 import { createGatewayCompressStage } from '../pipeline/compress/gateway-compress-stage.ts';
-import { compileRoutes, createRouteStage } from '../pipeline/route/route-stage.ts';
+import { createRouteStage } from '../pipeline/route/route-stage.ts';
 import { createCascadeStage } from '../pipeline/cascade/cascade-stage.ts';
 import { ShadowEvaluator } from '../pipeline/cascade/shadow-evaluator.ts';
 import { OutcomesStore } from '../pipeline/cascade/outcomes-store.ts';
@@ -26,7 +26,7 @@ export function buildPipeline(gateway: Omit<Gateway, 'pipeline'>): ChatHandler {
   const shadow = new ShadowEvaluator({ ledger: gateway.ledger, outcomes: new OutcomesStore(gateway.dataDir), logger: gateway.logger, budget: budgetGuardFor(gateway) });
   // Background shadow evaluations finish (and are recorded) before the ledger closes.
   gateway.onClose(() => shadow.idle());
-  stages.push(createRouteStage(compileRoutes(config.routes, gateway.models, gateway.configSource)), createCascadeStage({ shadow }));
+  stages.push(createRouteStage(gateway.routes), createCascadeStage({ shadow }));
   stages.push(createMicroBatchStage(config.batch.micro_batch));
   const call = createCallHandler({
     retry: {

@@ -4,17 +4,18 @@ import { countChatTokens } from '../../tokens/count-tokens.ts';
 import type { ModelEntry, RequestContext, Stage } from '../types.ts';
 import { BudgetGuard, budgetGuardFor, type BudgetGuardOptions } from './budget-guard.ts';
 import { estimateWorstCase } from './estimate-worst-case.ts';
-import { compileRoutes, type CompiledRoute } from '../route/route-stage.ts';
-import type { RouteConfig } from '../route/route-config.ts';
+import type { CompiledRoute } from '../route/route-stage.ts';
 
 export interface BudgetStageOptions extends BudgetGuardOptions {
   models: ReadonlyMap<string, ModelEntry>;
   routes: Readonly<Record<string, unknown>>;
+  /** The gateway's compiled routes, for a route's real worst case (its dearest tier list). */
+  compiledRoutes?: ReadonlyMap<string, CompiledRoute>;
 }
 
 /** The budget stage of a gateway: config budgets, its virtual keys, its counters. */
 export function budgetStageFor(gateway: Omit<Gateway, 'pipeline'>): Stage {
-  return budgetStage(budgetGuardFor(gateway), gateway.models, gateway.config.routes, gateway.configSource);
+  return budgetStage(budgetGuardFor(gateway), gateway.models, gateway.config.routes, gateway.routes);
 }
 
 /**
@@ -24,22 +25,20 @@ export function budgetStageFor(gateway: Omit<Gateway, 'pipeline'>): Stage {
  * every attempt's charge, as the ledger records it).
  */
 export function createBudgetStage(options: BudgetStageOptions): Stage {
-  return budgetStage(new BudgetGuard(options), options.models, options.routes);
+  return budgetStage(new BudgetGuard(options), options.models, options.routes, options.compiledRoutes);
 }
 
-function budgetStage(guard: BudgetGuard, models: ReadonlyMap<string, ModelEntry>, routes: Readonly<Record<string, unknown>>, configSource?: string): Stage {
-  // Compiled on first use: only requests for a route need the tier lists, and only when a budget applies.
-  let compiled: Map<string, CompiledRoute> | undefined;
-  const compiledRoute = (name: string | undefined) => {
-    if (name === undefined) return undefined;
-    compiled ??= compileRoutes(routes as Record<string, RouteConfig>, models, configSource);
-    return compiled.get(name);
-  };
+function budgetStage(
+  guard: BudgetGuard,
+  models: ReadonlyMap<string, ModelEntry>,
+  routes: Readonly<Record<string, unknown>>,
+  compiledRoutes: ReadonlyMap<string, CompiledRoute> | undefined,
+): Stage {
   return (next) =>
     async function budget(request, context) {
       const hold = await guard.reserve(context, {
         inputTokens: () => countChatTokens(request),
-        worstCaseNano: (inputTokens) => estimateWorstCase({ request, inputTokens, context, models, routes, compiledRoute: compiledRoute(context.route) }),
+        worstCaseNano: (inputTokens) => estimateWorstCase({ request, inputTokens, context, models, routes, compiledRoute: context.route === undefined ? undefined : compiledRoutes?.get(context.route) }),
       });
       if (!hold.active) return next(request, context);
       const finish = () => hold.settle(context.attempts.reduce((sum, attempt) => sum + attempt.costNano, 0), tokensUsed(context));

@@ -37,14 +37,12 @@ export function estimateWorstCase(input: WorstCaseInput): Nano {
   const outputTokens = (request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_MAX_OUTPUT_TOKENS) * (request.n ?? 1);
   if (!context.target && input.compiledRoute) return routeWorstCase(input.compiledRoute, input.inputTokens, outputTokens);
   let worst = 0;
-  for (const model of candidateModels(input)) {
-    const prices = [model.price, ...model.deployments.map((deployment) => deployment.price)];
-    for (const price of prices) if (price) worst = Math.max(worst, worstCaseCost(price, input.inputTokens, outputTokens));
-  }
+  for (const model of candidateModels(input)) worst = Math.max(worst, modelWorstCase(model, input.inputTokens, outputTokens));
   return worst;
 }
 
-function modelWorstCase(model: ModelEntry, inputTokens: number, outputTokens: number): Nano {
+/** One call to `model` at its dearest deployment (fallback may move the call there); unpriced costs 0. */
+export function modelWorstCase(model: ModelEntry, inputTokens: number, outputTokens: number): Nano {
   let worst = 0;
   for (const price of [model.price, ...model.deployments.map((deployment) => deployment.price)]) {
     if (price) worst = Math.max(worst, worstCaseCost(price, inputTokens, outputTokens));

@@ -5,20 +5,12 @@ import type { LedgerRecord } from '../../store/types.ts';
 import type { Attempt, ChatHandler, ModelEntry, RequestContext } from '../types.ts';
 import { answerText, attemptsOfFailure, callModel } from './call-model.ts';
 import { pairwiseRequest, parsePairwise } from './judge.ts';
-import { worstCaseCost } from '../../pricing/price-book.ts';
 import { countChatTokens } from '../../tokens/count-tokens.ts';
-import { DEFAULT_MAX_OUTPUT_TOKENS } from '../budget/estimate-worst-case.ts';
+import { DEFAULT_MAX_OUTPUT_TOKENS, modelWorstCase } from '../budget/estimate-worst-case.ts';
 
 /** Output a pairwise verdict needs at most ("A: n, B: n" and a short reason). */
 const JUDGE_OUTPUT_TOKENS = 256;
 
-function worstOf(model: ModelEntry, inputTokens: number, outputTokens: number): Nano {
-  let worst = 0;
-  for (const price of [model.price, ...model.deployments.map((deployment) => deployment.price)]) {
-    if (price) worst = Math.max(worst, worstCaseCost(price, inputTokens, outputTokens));
-  }
-  return worst;
-}
 import type { OutcomesStore } from './outcomes-store.ts';
 
 /** Where shadow results and their charges go. */
@@ -90,7 +82,7 @@ export class ShadowEvaluator {
           context,
           {
             inputTokens: () => countChatTokens(request),
-            worstCaseNano: (inputTokens) => worstOf(baseline, inputTokens, outputTokens) + worstOf(judge, inputTokens + 2 * outputTokens, JUDGE_OUTPUT_TOKENS),
+            worstCaseNano: (inputTokens) => modelWorstCase(baseline, inputTokens, outputTokens) + modelWorstCase(judge, inputTokens + 2 * outputTokens, JUDGE_OUTPUT_TOKENS),
           },
           { rateLimits: false },
         );

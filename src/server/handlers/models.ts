@@ -1,6 +1,5 @@
 import type { Gateway } from '../../gateway/build-gateway.ts';
 import { formatUsd } from '../../pricing/money.ts';
-import { compileRoutes } from '../../pipeline/route/route-stage.ts';
 import type { RouteInput } from '../router.ts';
 import type { Authenticator } from '../auth.ts';
 import { sendError, sendJson } from '../http-exchange.ts';
@@ -9,8 +8,6 @@ const created = Math.floor(Date.now() / 1000);
 
 /** GET /v1/models — configured models (with prices, and `simulated` where it applies) and routes. */
 export function modelsHandler(gateway: Gateway, authenticator: Authenticator) {
-  let routes: ReturnType<typeof compileRoutes> | undefined;
-  const compiledRoutes = () => (routes ??= compileRoutes(gateway.config.routes, gateway.models, gateway.configSource));
   return async function models({ request, response }: RouteInput): Promise<void> {
     try {
       const principal = await authenticator.authenticate(request.headers);
@@ -30,7 +27,7 @@ export function modelsHandler(gateway: Gateway, authenticator: Authenticator) {
             : null,
         });
       }
-      for (const [name, route] of compiledRoutes()) {
+      for (const [name, route] of gateway.routes) {
         if (!allowed(name)) continue;
         data.push({ id: name, object: 'model', created, owned_by: 'frugal', route: true, baseline: route.baseline.name, simulated: route.baseline.simulated });
       }
