@@ -25,11 +25,11 @@ export function createAccountStage(options: AccountStageOptions): Stage {
       try {
         outcome = await next(request, context);
       } catch (error) {
-        finish(context, options, error);
+        recordRequest(context, options, error);
         throw error;
       }
       if (outcome.kind === 'response') {
-        finish(context, options, undefined);
+        recordRequest(context, options, undefined);
         return outcome;
       }
       setServedHeaders(context);
@@ -48,7 +48,7 @@ async function* recordWhenDone(stream: AsyncIterable<ChatChunk>, context: Reques
     throw error;
   } finally {
     if (!completed && failure === undefined) failure = new FrugalError('client_closed', 499, 'api_error', 'The client disconnected before the stream ended');
-    finish(context, options, failure);
+    recordRequest(context, options, failure);
   }
 }
 
@@ -61,7 +61,12 @@ function setServedHeaders(context: RequestContext): void {
   context.headers['x-frugal-cache'] = context.cacheStatus;
 }
 
-function finish(context: RequestContext, options: AccountStageOptions, failure: unknown): void {
+/**
+ * Writes the request's one ledger record and its x-frugal-* cost headers (once, whatever calls it
+ * first). The account stage calls it for chat; endpoints outside the chat pipeline (embeddings) call it
+ * directly so that every request is priced and recorded the same way.
+ */
+export function recordRequest(context: RequestContext, options: AccountStageOptions, failure: unknown): void {
   const { ledger } = options;
   if (context.extras.recorded) return;
   context.extras.recorded = true;

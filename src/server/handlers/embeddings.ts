@@ -2,10 +2,10 @@ import { embeddingRequestSchema, type EmbeddingRequest, type EmbeddingResponse }
 import type { Gateway } from '../../gateway/build-gateway.ts';
 import { errors } from '../../errors/codes.ts';
 import { costOf } from '../../pricing/price-book.ts';
-import { formatUsd } from '../../pricing/money.ts';
 import { UpstreamError } from '../../providers/upstream-error.ts';
 import { FrugalError } from '../../errors/frugal-error.ts';
 import { budgetGuardFor } from '../../pipeline/budget/budget-guard.ts';
+import { recordRequest } from '../../pipeline/account/account-stage.ts';
 import { embeddingInputTokens, estimateEmbeddingWorstCase } from '../../pipeline/budget/estimate-embedding-worst-case.ts';
 import type { Attempt, ModelEntry, RequestContext } from '../../pipeline/types.ts';
 import type { RouteInput } from '../router.ts';
@@ -35,6 +35,7 @@ export function embeddingsHandler(gateway: Gateway, authenticator: Authenticator
         endpoint: 'embeddings', stream: false, clientWantsUsage: false, signal: clientAbortSignal(request, response), user: parsed.data.user,
       });
       resolveModel(gateway, context, principal);
+      context.cacheStatus = 'bypass';
       const target = context.target;
       if (!target) throw errors.invalidRequest(`'${parsed.data.model}' is a route; embeddings need a model`, 'model');
       let counted: number | undefined;
@@ -43,7 +44,7 @@ export function embeddingsHandler(gateway: Gateway, authenticator: Authenticator
         .reserve(context, { inputTokens, worstCaseNano: (tokens) => estimateEmbeddingWorstCase(target, tokens) })
         .catch((error: unknown) => {
           // Refused by a budget or rate limit, like chat: recorded, and no upstream call made.
-          if (error instanceof FrugalError) record(gateway, context, 'error', error.status, error.code);
+          if (error instanceof FrugalError) recordRequest(context, gateway, error);
           throw error;
         });
       let result: EmbeddingResponse;
@@ -53,7 +54,7 @@ export function embeddingsHandler(gateway: Gateway, authenticator: Authenticator
         const costNano = context.attempts.reduce((sum, attempt) => sum + attempt.costNano, 0);
         await hold.settle(costNano, context.usage?.inputTokens ?? 0);
       }
-      record(gateway, context, 'ok', 200, null);
+      recordRequest(context, gateway, undefined);
       result.model = target.name;
       sendJson(response, 200, result, context.headers);
     } catch (error) {
@@ -79,39 +80,20 @@ async function embedOnDeployments(gateway: Gateway, context: RequestContext, tar
       const reported = result.usage?.prompt_tokens;
       const usage = { inputTokens: reported ?? inputTokens(), cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0, estimated: reported === undefined };
       const costNano = deployment.price ? costOf(deployment.price, usage) : 0;
-      attempts.push({ provider: deployment.provider.name, model: target.name, upstreamModel: deployment.upstreamModel, purpose: 'embedding', status: 'ok', latencyMs: Math.round(performance.now() - started), usage, costNano });
+      // The answer itself (purpose 'embedding' is for embedding calls made on behalf of a chat request).
+      attempts.push({ provider: deployment.provider.name, model: target.name, upstreamModel: deployment.upstreamModel, purpose: 'answer', status: 'ok', latencyMs: Math.round(performance.now() - started), usage, costNano });
       context.usage = usage;
       context.served = { model: target.name, provider: deployment.provider.name, upstreamModel: deployment.upstreamModel, simulated: deployment.provider.simulated, price: deployment.price };
       return result;
     } catch (error) {
       lastError = error instanceof UpstreamError ? error : new UpstreamError('connection', String(error));
-      attempts.push({ provider: deployment.provider.name, model: target.name, upstreamModel: deployment.upstreamModel, purpose: 'embedding', status: 'error', error: lastError.message, latencyMs: Math.round(performance.now() - started), costNano: 0 });
+      attempts.push({ provider: deployment.provider.name, model: target.name, upstreamModel: deployment.upstreamModel, purpose: 'answer', status: 'error', error: lastError.message, latencyMs: Math.round(performance.now() - started), costNano: 0 });
       if (!lastError.retryable) break;
     }
   }
   const failure = lastError
     ? errors.upstreamFailed(lastError.kind === 'timeout' ? 504 : 502, `All embedding attempts failed; last: ${lastError.message}`, attempts.map((attempt) => ({ provider: attempt.provider, error: attempt.error })))
     : errors.invalidRequest(`The model '${target.name}' has no deployment that serves embeddings`, 'model');
-  record(gateway, context, 'error', failure.status, failure.code);
+  recordRequest(context, gateway, failure);
   throw failure;
-}
-
-function record(gateway: Gateway, context: RequestContext, status: 'ok' | 'error', httpStatus: number, errorCode: string | null): void {
-  const costNano = context.attempts.reduce((sum, attempt) => sum + attempt.costNano, 0);
-  context.headers['x-frugal-cost'] = formatUsd(costNano);
-  context.headers['x-frugal-baseline-cost'] = formatUsd(costNano);
-  context.headers['x-frugal-attempts'] = String(context.attempts.length);
-  if (context.served) {
-    context.headers['x-frugal-model'] = context.served.model;
-    context.headers['x-frugal-provider'] = context.served.provider;
-    if (context.served.simulated) context.headers['x-frugal-simulated'] = 'true';
-  }
-  context.headers['x-frugal-cache'] = 'bypass';
-  gateway.ledger.write({
-    id: context.requestId, time: context.startedAt, tenant: context.tenant, keyId: context.keyId, tags: context.tags, endpoint: 'embeddings',
-    requestedModel: context.requestedModel, route: null, task: null, servedModel: context.served?.model ?? null, servedProvider: context.served?.provider ?? null,
-    simulated: context.served?.simulated ?? false, stream: false, attempts: context.attempts, inputTokens: context.usage?.inputTokens ?? 0, cachedInputTokens: 0,
-    cacheWriteTokens: 0, outputTokens: 0, usageEstimated: false, costNano, baselineCostNano: costNano, savingsNano: {},
-    latencyMs: Math.round(performance.now() - context.startedAtMonotonic), status, httpStatus, errorCode, cacheStatus: 'bypass', trace: context.trace,
-  });
 }
