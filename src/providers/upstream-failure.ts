@@ -44,3 +44,28 @@ export function transportFailure(provider: string, error: unknown, timed: TimedS
   const code = (error as { code?: string }).code ?? 'unknown';
   return new UpstreamError('connection', `connection to upstream ${provider} failed (${code})`, { cause: error });
 }
+
+/**
+ * A plain request to a provider's side API (batch files and jobs) through `fetch`: the body as text,
+ * or an UpstreamError — connection failures classified, HTTP errors with the provider's message
+ * redacted of its secrets.
+ */
+export async function fetchUpstreamText(
+  provider: string,
+  fetchImplementation: typeof fetch,
+  url: string,
+  init: RequestInit,
+  secrets: readonly string[],
+): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetchImplementation(url, init);
+  } catch (error) {
+    throw new UpstreamError('connection', `connection to upstream ${provider} failed (${(error as { code?: string }).code ?? 'unknown'})`, { cause: error });
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    throw new UpstreamError('http', `upstream ${provider} batch API answered ${response.status}: ${redactSecrets(text, secrets).slice(0, 300)}`, { status: response.status });
+  }
+  return text;
+}

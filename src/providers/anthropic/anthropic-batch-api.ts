@@ -5,6 +5,7 @@ import { anthropicResponseToChat } from '../../protocol/anthropic/anthropic-resp
 import { messagesResponseSchema } from '../../protocol/anthropic/messages-schema.ts';
 import type { ProviderBatchApi } from '../spec.ts';
 import { UpstreamError } from '../upstream-error.ts';
+import { fetchUpstreamText } from '../upstream-failure.ts';
 
 export interface AnthropicBatchApiOptions {
   name: string;
@@ -78,18 +79,7 @@ export class AnthropicBatchApi implements ProviderBatchApi {
       ...this.#options.headers,
     };
     if (this.#options.apiKey) headers['x-api-key'] = this.#options.apiKey;
-    let response: Response;
-    try {
-      response = await this.#fetch(`${this.#base}${path}`, { method, headers, body, signal });
-    } catch (error) {
-      throw new UpstreamError('connection', `connection to upstream ${this.#options.name} failed (${(error as { code?: string }).code ?? 'unknown'})`, { cause: error });
-    }
-    const text = await response.text();
-    if (!response.ok) {
-      const redacted = this.#options.apiKey ? text.split(this.#options.apiKey).join('[redacted]') : text;
-      throw new UpstreamError('http', `upstream ${this.#options.name} batch API answered ${response.status}: ${redacted.slice(0, 300)}`, { status: response.status });
-    }
-    return text;
+    return fetchUpstreamText(this.#options.name, this.#fetch, `${this.#base}${path}`, { method, headers, body, signal }, this.#options.apiKey ? [this.#options.apiKey] : []);
   }
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { chatResponseSchema, type ChatRequest } from '../../protocol/openai/chat-schema.ts';
 import type { ProviderBatchApi } from '../spec.ts';
 import { UpstreamError } from '../upstream-error.ts';
+import { fetchUpstreamText } from '../upstream-failure.ts';
 
 export interface OpenAIBatchApiOptions {
   name: string;
@@ -103,18 +104,7 @@ export class OpenAIBatchApi implements ProviderBatchApi {
     const headers: Record<string, string> = { ...this.#options.headers };
     if (this.#options.apiKey) headers.authorization = `Bearer ${this.#options.apiKey}`;
     if (typeof body === 'string') headers['content-type'] = 'application/json';
-    let response: Response;
-    try {
-      response = await this.#fetch(`${this.#base}${path}`, { method, headers, body, signal });
-    } catch (error) {
-      throw new UpstreamError('connection', `connection to upstream ${this.#options.name} failed (${(error as { code?: string }).code ?? 'unknown'})`, { cause: error });
-    }
-    const text = await response.text();
-    if (!response.ok) {
-      const redacted = this.#options.apiKey ? text.split(this.#options.apiKey).join('[redacted]') : text;
-      throw new UpstreamError('http', `upstream ${this.#options.name} batch API answered ${response.status}: ${redacted.slice(0, 300)}`, { status: response.status });
-    }
-    return text;
+    return fetchUpstreamText(this.#options.name, this.#fetch, `${this.#base}${path}`, { method, headers, body, signal }, this.#options.apiKey ? [this.#options.apiKey] : []);
   }
 }
 
