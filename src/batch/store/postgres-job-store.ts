@@ -1,4 +1,5 @@
 import postgres from 'postgres';
+import { quoteIdentifier } from '../../store/postgres/quote-identifier.ts';
 import { batchData, batchRowSchema, claimedRowSchema, fileRowSchema, lineRowSchema } from './job-rows.ts';
 import {
   ACTIVE_BATCH_STATUSES,
@@ -63,8 +64,7 @@ export class PostgresJobStore implements JobStore {
 
   async #createTables(schema: string | undefined): Promise<void> {
     const sql = this.#sql;
-    const quote = (qualified: string) => qualified.split('.').map((part) => `"${part.replace(/"/g, '""')}"`).join('.');
-    const [files, batches, lines] = [quote(this.#files), quote(this.#batches), quote(this.#lines)];
+    const [files, batches, lines] = [quoteIdentifier(this.#files), quoteIdentifier(this.#batches), quoteIdentifier(this.#lines)];
     const index = (name: string) => `"${`${name}`.replace(/[^a-zA-Z0-9_]/g, '_')}"`;
     // Concurrent replicas may start together: one advisory lock serializes the CREATE statements.
     // One multi-statement simple query runs as one implicit transaction (the lock is released at

@@ -1,4 +1,5 @@
 import postgres from 'postgres';
+import { quoteIdentifier } from './quote-identifier.ts';
 import { z } from 'zod';
 import type { Attempt, Decision } from '../../pipeline/types.ts';
 import type { LedgerQuery, LedgerRecord, LedgerStore } from '../types.ts';
@@ -189,11 +190,6 @@ async function createTable(sql: PostgresClient, schema: string | undefined, tabl
 }
 
 const COLUMN_LIST = COLUMNS.join(', ');
-
-/** `schema.table` → `"schema"."table"`, as the client's own identifier escaping does. */
-function quoteIdentifier(name: string): string {
-  return name.split('.').map((part) => `"${part.replace(/"/g, '""')}"`).join('.');
-}
 
 /** A record as one JSON object keyed by column; JSON drops `undefined` fields, exactly as the other backends do. */
 function recordToRow(record: LedgerRecord) {
