@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { StoreFixture, StoreFixtureFactory } from '../../store/contract/store-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { storeHarness, type StoreFixture, type StoreFixtureFactory } from '../../store/contract/store-fixture.ts';
 import type { BatchRecord, JobStore } from './job-store.ts';
 
 /** A batch record for contract tests. */
@@ -24,19 +24,8 @@ function sampleLines(count: number) {
 /** Behaviour every JobStore backend must show (SQLite, PostgreSQL). */
 export function jobStoreContract(name: string, factory: StoreFixtureFactory<JobStore>, options: { skip?: boolean } = {}): void {
   describe.skipIf(options.skip === true)(`JobStore contract: ${name}`, () => {
-    const opened: JobStore[] = [];
-    let fixture: StoreFixture<JobStore> | undefined;
-    const open = async () => {
-      fixture ??= await factory();
-      const store = await fixture.open();
-      opened.push(store);
-      return store;
-    };
-    afterEach(async () => {
-      for (const store of opened.splice(0)) await store.close();
-      await fixture?.destroy?.();
-      fixture = undefined;
-    });
+    const harness = storeHarness<JobStore, StoreFixture<JobStore>>(factory);
+    const { open } = harness;
 
     it('keeps files per tenant: another tenant neither sees nor deletes them', async () => {
       const store = await open();

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CounterStore, ReservationItem } from '../types.ts';
-import type { StoreFixture } from './store-fixture.ts';
+import { storeHarness, type StoreFixture } from './store-fixture.ts';
 
 /** A CounterStore fixture: a store, a way to let time pass, and optionally a second "replica". */
 export interface CounterFixture extends StoreFixture<CounterStore> {
@@ -19,21 +19,8 @@ const HOUR = 3_600_000;
  */
 export function counterContract(name: string, factory: () => CounterFixture | Promise<CounterFixture>, options: { skip?: boolean } = {}): void {
   describe.skipIf(options.skip === true)(`CounterStore contract: ${name}`, () => {
-    let fixture: CounterFixture | undefined;
-    const opened: CounterStore[] = [];
-
-    async function open(): Promise<CounterStore> {
-      fixture ??= await factory();
-      const store = await fixture.open();
-      opened.push(store);
-      return store;
-    }
-
-    afterEach(async () => {
-      for (const store of opened.splice(0)) await store.close();
-      await fixture?.destroy?.();
-      fixture = undefined;
-    });
+    const harness = storeHarness<CounterStore, CounterFixture>(factory);
+    const { open } = harness;
 
     it('reserves within limits and refuses past them', async () => {
       const store = await open();
@@ -84,7 +71,7 @@ export function counterContract(name: string, factory: () => CounterFixture | Pr
     it('forgets counters after their TTL', async () => {
       const store = await open();
       await store.reserve([{ key: 'period', amount: 10, limit: 10, ttlMs: 80 }, { key: 'long', amount: 3, ttlMs: HOUR }]);
-      await fixture!.advance(250);
+      await (await harness.fixture()).advance(250);
       expect(await store.get('period')).toBe(0);
       expect(await store.get('long')).toBe(3);
       expect(await store.reserve([{ key: 'period', amount: 10, limit: 10, ttlMs: HOUR }])).toEqual({ ok: true });
@@ -103,11 +90,11 @@ export function counterContract(name: string, factory: () => CounterFixture | Pr
     });
 
     it('never passes a limit when two replicas race', async (context) => {
-      fixture = await factory();
+      const fixture = await harness.fixture();
       if (fixture.openReplica === undefined) return context.skip();
       const first = await open();
       const second = await fixture.openReplica();
-      opened.push(second);
+      harness.track(second);
       const attempt = (store: CounterStore) => store.reserve([{ key: 'shared', amount: 1, limit: 50, ttlMs: HOUR }]);
       const results = await Promise.all(Array.from({ length: 200 }, (_, index) => attempt(index % 2 === 0 ? first : second)));
       expect(results.filter((result) => result.ok).length).toBe(50);
@@ -130,7 +117,7 @@ export function counterContract(name: string, factory: () => CounterFixture | Pr
       expect((await store.hit('tokens', 60_000, 100, 40)).allowed).toBe(false);
       expect((await store.hit('short', 80, 1)).allowed).toBe(true);
       expect((await store.hit('short', 80, 1)).allowed).toBe(false);
-      await fixture!.advance(250);
+      await (await harness.fixture()).advance(250);
       expect(await store.hit('short', 80, 1)).toEqual({ allowed: true, count: 1, retryAfterMs: 0 });
     });
   });

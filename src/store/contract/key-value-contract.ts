@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KeyValueStore } from '../types.ts';
-import type { StoreFixture } from './store-fixture.ts';
+import { storeHarness, type StoreFixture } from './store-fixture.ts';
 
 /** A KeyValueStore fixture: a store, a way to let time pass, and bounded stores where the backend bounds itself. */
 export interface KeyValueFixture extends StoreFixture<KeyValueStore> {
@@ -17,21 +17,8 @@ export interface KeyValueFixture extends StoreFixture<KeyValueStore> {
  */
 export function keyValueContract(name: string, factory: () => KeyValueFixture | Promise<KeyValueFixture>, options: { skip?: boolean } = {}): void {
   describe.skipIf(options.skip === true)(`KeyValueStore contract: ${name}`, () => {
-    let fixture: KeyValueFixture | undefined;
-    const opened: KeyValueStore[] = [];
-
-    async function open(): Promise<KeyValueStore> {
-      fixture ??= await factory();
-      const store = await fixture.open();
-      opened.push(store);
-      return store;
-    }
-
-    afterEach(async () => {
-      for (const store of opened.splice(0)) await store.close();
-      await fixture?.destroy?.();
-      fixture = undefined;
-    });
+    const harness = storeHarness<KeyValueStore, KeyValueFixture>(factory);
+    const { open } = harness;
 
     it('gets, overwrites and deletes values', async () => {
       const store = await open();
@@ -56,7 +43,7 @@ export function keyValueContract(name: string, factory: () => KeyValueFixture | 
       await store.set('renewed', 'e');
       await store.set('never', 'f', { ttlMs: 0 });
       expect(await store.get('never')).toBeUndefined();
-      await fixture!.advance(250);
+      await (await harness.fixture()).advance(250);
       expect(await store.get('short')).toBeUndefined();
       expect(await store.get('long')).toBe('b');
       expect(await store.get('forever')).toBe('c');
@@ -87,20 +74,20 @@ export function keyValueContract(name: string, factory: () => KeyValueFixture | 
     });
 
     it('keeps values across close and reopen', async (context) => {
-      fixture = await factory();
+      const fixture = await harness.fixture();
       if (!fixture.persistent) context.skip();
       const first = await open();
       await first.set('kept', 'yes');
       await first.close();
-      opened.splice(opened.indexOf(first), 1);
+      harness.release(first);
       expect(await (await open()).get('kept')).toBe('yes');
     });
 
     it('evicts the least recently used entries beyond maxEntries', async (context) => {
-      fixture = await factory();
+      const fixture = await harness.fixture();
       if (fixture.openBounded === undefined) return context.skip();
       const store = await fixture.openBounded({ maxEntries: 3 });
-      opened.push(store);
+      harness.track(store);
       await store.set('a', '1');
       await store.set('b', '2');
       await store.set('c', '3');
@@ -120,10 +107,10 @@ export function keyValueContract(name: string, factory: () => KeyValueFixture | 
     });
 
     it('stays within maxBytes', async (context) => {
-      fixture = await factory();
+      const fixture = await harness.fixture();
       if (fixture.openBounded === undefined) return context.skip();
       const store = await fixture.openBounded({ maxBytes: 1_000 });
-      opened.push(store);
+      harness.track(store);
       for (let index = 0; index < 10; index++) await store.set(`v${index}`, 'x'.repeat(298));
       let present = 0;
       for (let index = 0; index < 10; index++) if ((await store.get(`v${index}`)) !== undefined) present += 1;

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LedgerRecord, LedgerStore } from '../types.ts';
 import { sampleLedgerRecord } from './sample-ledger-record.ts';
-import type { StoreFixture, StoreFixtureFactory } from './store-fixture.ts';
+import { storeHarness, type StoreFixture, type StoreFixtureFactory } from './store-fixture.ts';
 
 export { sampleLedgerRecord };
 
@@ -21,21 +21,8 @@ function sparseRecord(overrides: Partial<LedgerRecord>): LedgerRecord {
  */
 export function ledgerContract(name: string, factory: StoreFixtureFactory<LedgerStore>, options: { skip?: boolean } = {}): void {
   describe.skipIf(options.skip === true)(`LedgerStore contract: ${name}`, () => {
-    let fixture: StoreFixture<LedgerStore> | undefined;
-    const opened: LedgerStore[] = [];
-
-    async function open(): Promise<LedgerStore> {
-      fixture ??= await factory();
-      const store = await fixture.open();
-      opened.push(store);
-      return store;
-    }
-
-    afterEach(async () => {
-      for (const store of opened.splice(0)) await store.close();
-      await fixture?.destroy?.();
-      fixture = undefined;
-    });
+    const harness = storeHarness<LedgerStore, StoreFixture<LedgerStore>>(factory);
+    const { open } = harness;
 
     it('returns every field of an appended record exactly', async () => {
       const store = await open();
@@ -128,12 +115,12 @@ export function ledgerContract(name: string, factory: StoreFixtureFactory<Ledger
     });
 
     it('keeps records across close and reopen', async (context) => {
-      fixture = await factory();
+      const fixture = await harness.fixture();
       if (!fixture.persistent) context.skip();
       const first = await open();
       await first.append([sampleLedgerRecord()]);
       await first.close();
-      opened.splice(opened.indexOf(first), 1);
+      harness.release(first);
       const second = await open();
       expect(await second.get('req_1')).toStrictEqual(sampleLedgerRecord());
       expect(await second.count()).toBe(1);
