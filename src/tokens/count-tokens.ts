@@ -13,6 +13,18 @@ export function countTextTokens(text: string): number {
  * budget reservations, and by the simulated provider.
  */
 export function countChatTokens(request: Pick<ChatRequest, 'messages' | 'tools'>): number {
+  // Budgets, the cascade's cost cap and the call stage may each count the same prompt; requests are
+  // never mutated (stages that change one build a new messages array), so the count is kept per array.
+  const remembered = counted.get(request.messages);
+  if (remembered && remembered.tools === request.tools) return remembered.tokens;
+  const tokens = countUncached(request);
+  counted.set(request.messages, { tools: request.tools, tokens });
+  return tokens;
+}
+
+const counted = new WeakMap<readonly ChatMessage[], { tools: ChatRequest['tools']; tokens: number }>();
+
+function countUncached(request: Pick<ChatRequest, 'messages' | 'tools'>): number {
   let total = 3;
   for (const message of request.messages) total += countMessageTokens(message);
   if (request.tools && request.tools.length > 0) total += countTextTokens(JSON.stringify(request.tools)) + 8;
