@@ -80,8 +80,6 @@ export const serverSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(8787),
   host: z.string().default('127.0.0.1'),
   body_limit_bytes: z.number().int().positive().default(4 * 1024 * 1024),
-  /** Allows `x-frugal-upstream-url`-style user-supplied upstream URLs; off by default (SSRF). */
-  allow_user_upstreams: z.boolean().default(false),
 });
 
 export const ledgerSchema = z.strictObject({
