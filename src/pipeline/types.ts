@@ -109,6 +109,14 @@ export interface RequestContext {
   requestHeaders: Record<string, string | undefined>;
   /** The raw Anthropic request when the client spoke /v1/messages (native pass-through). */
   nativeAnthropic?: Record<string, unknown>;
-  /** Free-form per-stage state. */
+  /** A cascade chose the served model: the routing saving is booked under `cascade`. */
+  cascaded?: boolean;
+  /** The lever that earned the served call's discount below list price (default `prompt_cache`; micro-batching names its own). */
+  discountLever?: Lever;
+  /** The answer is served but must not be stored in the response cache (no cascade tier accepted it). */
+  doNotCache?: boolean;
+  /** The provider's own answer body when its wire differs (Anthropic), for the native /v1/messages reply. */
+  nativeResponse?: { protocol: 'anthropic'; body: Record<string, unknown> };
+  /** Free-form state private to one stage. */
   extras: Record<string, unknown>;
 }

@@ -81,7 +81,7 @@ export async function runPack(next: ChatHandler, items: PackItem[]): Promise<voi
     item.context.served = packContext.served;
     // The served call's list price for a separate call minus this item's share of the packed call is the
     // packing saving: the account stage books that gap under the lever named here.
-    item.context.extras.discountLever = 'micro_batch';
+    item.context.discountLever = 'micro_batch';
     const itemResponse: ChatResponse = {
       ...response,
       id: `${response.id}-${index + 1}`,

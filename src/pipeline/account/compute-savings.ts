@@ -47,10 +47,10 @@ export function computeSavings(context: RequestContext, baselinePrice: ModelPric
   const choice = baselineCostNano - servedFull - compression - otherCharges;
   // The gap between the served call at list price and what was charged for it is the provider's prompt-cache
   // discount, unless a stage says another lever earned it (micro-batching shares one packed call).
-  const discountLever = (context.extras.discountLever as Lever | undefined) ?? 'prompt_cache';
+  const discountLever = context.discountLever ?? 'prompt_cache';
   if (promptCache !== 0) savingsNano[discountLever] = (savingsNano[discountLever] ?? 0) + promptCache;
   if (compression !== 0) savingsNano.compression = (savingsNano.compression ?? 0) + compression;
-  const choiceLever: Lever = context.extras.cascade ? 'cascade' : 'routing';
+  const choiceLever: Lever = context.cascaded ? 'cascade' : 'routing';
   if (choice !== 0) savingsNano[choiceLever] = (savingsNano[choiceLever] ?? 0) + choice;
   return { costNano, baselineCostNano, savingsNano };
 }

@@ -134,7 +134,7 @@ async function store(
     return undefined;
   };
   if (!plan.directives.write) return skip('no-store');
-  if (context.extras.doNotCache) return skip('no cascade tier accepted this answer');
+  if (context.doNotCache) return skip('no cascade tier accepted this answer');
   if (response.choices.length === 0 || response.choices.some((choice) => !choice.finish_reason)) return skip('incomplete answer');
   // A cut-off, filtered or empty answer is a bad moment of the upstream, not an answer worth replaying
   // for a TTL at $0: the next identical request should get its own chance.

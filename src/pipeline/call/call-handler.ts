@@ -104,7 +104,7 @@ async function attemptOnce(
     options.onAttempt?.(attempt);
     response.model = modelName;
     if (!response.usage) response.usage = { prompt_tokens: usage.inputTokens, completion_tokens: usage.outputTokens, total_tokens: usage.inputTokens + usage.outputTokens };
-    if (result.native) context.extras.nativeResponse = result.native;
+    if (result.native) context.nativeResponse = result.native;
     return { kind: 'response', response };
   }
   const stream = await deployment.provider.stream(upstreamRequest, callOptions);

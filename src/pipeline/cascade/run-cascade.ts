@@ -44,7 +44,7 @@ export async function runCascade(next: ChatHandler, request: ChatRequest, contex
   const candidates: Candidate[] = [];
   let lastError: unknown;
   let capStop: string | undefined;
-  context.extras.cascade = true;
+  context.cascaded = true;
   for (let index = 0; index < tiers.length; index++) {
     const tier = tiers[index];
     const number = index + 1;
@@ -88,7 +88,7 @@ export async function runCascade(next: ChatHandler, request: ChatRequest, contex
   const best = bestCandidate(candidates);
   if (best) {
     // Served so the client gets something, but never stored in the response cache: no check accepted it.
-    context.extras.doNotCache = true;
+    context.doNotCache = true;
     context.trace.push({ stage: 'cascade', detail: `no tier accepted${capStop ? ' (cost cap)' : ''}: serving the best answer so far, tier ${best.tier}` });
     return serve(context, candidates, best);
   }

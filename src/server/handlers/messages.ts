@@ -45,7 +45,7 @@ export function messagesHandler(gateway: Gateway, authenticator: Authenticator) 
       resolveModel(gateway, context, principal);
       const outcome = await gateway.pipeline(chatRequest, context);
       if (outcome.kind === 'response') {
-        const native = context.extras.nativeResponse as { protocol: string; body: Record<string, unknown> } | undefined;
+        const native = context.nativeResponse;
         const message = native?.protocol === 'anthropic' && context.nativeAnthropic
           ? { ...native.body, model: parsed.data.model }
           : chatResponseToAnthropic(outcome.response, parsed.data.model);
