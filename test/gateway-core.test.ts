@@ -224,6 +224,21 @@ describe('Anthropic Messages', () => {
     expect(sent.tools[0].function.name).toBe('lookup');
   });
 
+  it('drops Anthropic-only fields (top_k, cache_control) before an OpenAI-shaped upstream', async () => {
+    openaiUpstream.script({ text: 'ok' });
+    const anthropic = new Anthropic({ baseURL: frugal.url, apiKey: 'unused', maxRetries: 0 });
+    await anthropic.messages.create({
+      model: 'gpt-4o',
+      max_tokens: 20,
+      top_k: 5,
+      system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }],
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    const sent = openaiUpstream.requestsTo('/v1/chat/completions')[0].rawBody;
+    expect(sent).not.toContain('top_k');
+    expect(sent).not.toContain('cache_control');
+  });
+
   it('serves an OpenAI client from an Anthropic upstream', async () => {
     anthropicUpstream.script({ text: 'from claude', usage: { promptTokens: 7, completionTokens: 3 } });
     const result = await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'system', content: 'sys' }, { role: 'user', content: 'hi' }] });

@@ -65,7 +65,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
   }
 
   async chat(request: ChatRequest, options: CallOptions): Promise<AdapterChatResult> {
-    const body = await this.#post('/chat/completions', request, options, false);
+    const body = await this.#post('/chat/completions', withoutAnthropicOnlyFields(request), options, false);
     const parsed = chatResponseSchema.safeParse(body);
     if (!parsed.success) throw new UpstreamError('protocol', `upstream ${this.name} sent a malformed chat completion`);
     return { response: parsed.data };
@@ -73,7 +73,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
 
   async stream(request: ChatRequest, options: CallOptions): Promise<AsyncIterable<ChatChunk>> {
     // Always ask for usage on streams so a streamed request costs exactly what it costs unstreamed.
-    const streamed = { ...request, stream: true, stream_options: { ...request.stream_options, include_usage: true } };
+    const streamed = { ...withoutAnthropicOnlyFields(request), stream: true, stream_options: { ...request.stream_options, include_usage: true } };
     const timed = withTimeout(options.signal, options.timeoutMs);
     let response: Dispatcher.ResponseData;
     try {
@@ -181,4 +181,29 @@ function isChunk(value: unknown): value is ChatChunk {
 
 function isErrorEvent(value: unknown): value is { error: { message?: string } } {
   return typeof value === 'object' && value !== null && typeof (value as { error?: unknown }).error === 'object';
+}
+
+/**
+ * A request translated from /v1/messages keeps Anthropic's `top_k` and per-part `cache_control` (so an
+ * Anthropic upstream can use them); strict OpenAI-shaped upstreams reject both, so they are dropped
+ * here — and only copied when present, so an ordinary request passes through untouched.
+ */
+function withoutAnthropicOnlyFields(request: ChatRequest): ChatRequest {
+  const hasTopK = 'top_k' in request;
+  const hasCacheControl = request.messages.some((message) => Array.isArray(message.content) && message.content.some((part) => 'cache_control' in part));
+  if (!hasTopK && !hasCacheControl) return request;
+  const { top_k: _topK, ...rest } = request as ChatRequest & { top_k?: unknown };
+  if (!hasCacheControl) return rest as ChatRequest;
+  return {
+    ...rest,
+    messages: rest.messages.map((message) =>
+      Array.isArray(message.content)
+        ? { ...message, content: message.content.map((part) => {
+            if (!('cache_control' in part)) return part;
+            const { cache_control: _cacheControl, ...clean } = part as typeof part & { cache_control?: unknown };
+            return clean as typeof part;
+          }) }
+        : message,
+    ),
+  } as ChatRequest;
 }

@@ -4,7 +4,6 @@ import { chatResponseToAnthropic } from '../../protocol/anthropic/chat-response-
 import { chatChunksToAnthropicEvents } from '../../protocol/anthropic/chat-chunks-to-anthropic-events.ts';
 import { anthropicStreamError, encodeAnthropicSse } from '../../protocol/anthropic/encode-anthropic-sse.ts';
 import type { Gateway } from '../../gateway/build-gateway.ts';
-import type { ChatRequest } from '../../protocol/openai/chat-schema.ts';
 import { FrugalError } from '../../errors/frugal-error.ts';
 import type { RouteInput } from '../router.ts';
 import type { Authenticator } from '../auth.ts';
@@ -27,7 +26,7 @@ export function messagesHandler(gateway: Gateway, authenticator: Authenticator) 
       const body = await readJson(request, gateway.config.server.body_limit_bytes);
       const parsed = messagesRequestSchema.safeParse(body);
       if (!parsed.success) throw schemaError(parsed.error);
-      const chatRequest = withoutAnthropicOnlyFields(anthropicRequestToChat(parsed.data));
+      const chatRequest = anthropicRequestToChat(parsed.data);
       const stream = parsed.data.stream === true;
       const context = createRequestContext({
         requestId,
@@ -75,19 +74,3 @@ export function messagesHandler(gateway: Gateway, authenticator: Authenticator) 
   };
 }
 
-/**
- * The translation keeps `cache_control` on parts and `top_k` for Anthropic upstreams, but those get
- * the client's native body anyway; strict OpenAI-shaped upstreams would reject the fields.
- */
-function withoutAnthropicOnlyFields(request: ChatRequest): ChatRequest {
-  const { top_k: _topK, ...rest } = request as ChatRequest & { top_k?: unknown };
-  rest.messages = rest.messages.map((message) => {
-    if (!Array.isArray(message.content)) return message;
-    return { ...message, content: message.content.map((part) => {
-      if (!('cache_control' in part)) return part;
-      const { cache_control: _cacheControl, ...clean } = part as typeof part & { cache_control?: unknown };
-      return clean as typeof part;
-    }) };
-  });
-  return rest as ChatRequest;
-}
