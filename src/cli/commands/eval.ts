@@ -100,6 +100,21 @@ function printRouterEvaluation(evaluation: RouterEvaluation): void {
   else if (cascade) {
     console.log(`cascade ${cascade.tiers.join(' → ')} with the response checks: quality ${percent(cascade.quality_ratio)}, cost ${percent(cascade.cost_ratio)}, false accepts ${percent(cascade.false_accept_rate)}`);
   }
+  const math = evaluation.math_cascade;
+  if (math && !('skipped' in math)) {
+    console.log(`cascade ${math.tiers.join(' → ')} with the math check: quality ${percent(math.quality_ratio)}, cost ${percent(math.cost_ratio)}, false accepts ${percent(math.false_accept_rate)}`);
+  }
+  const verifier = evaluation.verifier_cascade;
+  if (verifier && 'skipped' in verifier) console.log(`verifier cascade: skipped (${verifier.skipped})`);
+  else if (verifier) {
+    const at = verifier.at_95;
+    console.log(
+      at
+        ? `cascade ${verifier.tiers.join(' → ')} with the learned verifier (trained on ${verifier.training}, AUC ${verifier.auc.toFixed(3)}): at ≥ ${percent(evaluation.quality_target)} of ${evaluation.baseline_model}'s quality, min_score ${at.threshold.toFixed(3)}, quality ${percent(at.quality_ratio)}, cost ${percent(at.cost_ratio)} (cheap calls included), ${percent(at.strong_calls_avoided)} of ${evaluation.baseline_model} calls avoided`
+        : `cascade ${verifier.tiers.join(' → ')} with the learned verifier: no min_score keeps ${percent(evaluation.quality_target)} of ${evaluation.baseline_model}'s quality`,
+    );
+    if (verifier.at_95_holdout) console.log(`  min_score chosen on training folds only: ${percent(verifier.at_95_holdout.strong_calls_avoided)} avoided, quality ${percent(verifier.at_95_holdout.quality_ratio)}, cost ${percent(verifier.at_95_holdout.cost_ratio)}`);
+  }
 }
 
 function printTaskEvaluation(evaluation: TaskEvaluation): void {

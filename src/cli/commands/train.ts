@@ -3,6 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { trainCalibratedRouter } from '../../pipeline/route/calibrate-router.ts';
 import { commonModels, normalizeScore, parseOutcomes, type OutcomesLine } from '../../pipeline/route/outcomes.ts';
 import type { QualityRouterWeights } from '../../pipeline/route/quality-router.ts';
+import { trainAnswerVerifier, verifierThresholdForQualityTarget, type AnswerVerifierWeights } from '../../pipeline/cascade/answer-verifier.ts';
 import { positiveInteger } from './eval.ts';
 
 export interface TrainRouterCommandOptions {
@@ -48,6 +49,20 @@ export function runTrainRouter(options: TrainRouterCommandOptions): QualityRoute
   return weights;
 }
 
+/**
+ * `frugal train verifier`: learns P(the weak model's answer is as good as the strong one's) from
+ * outcomes that record the weak model's responses, calibrates it by cross-validation, writes the weights.
+ */
+export function runTrainVerifier(options: TrainRouterCommandOptions): AnswerVerifierWeights {
+  const lines = parseOutcomes(readFileSync(options.outcomes, 'utf8'));
+  const pair = chooseRouterPair(lines, options.strong, options.weak);
+  const answered = lines.filter((line) => typeof line.outcomes[pair.weak].response === 'string').length;
+  if (answered === 0) throw new InvalidArgumentError(`${options.outcomes}: no line records a response of ${pair.weak}; the verifier learns from the weak model's answers`);
+  const weights = trainAnswerVerifier(lines, { ...pair, cv: options.cv, data: options.data ?? options.outcomes });
+  writeFileSync(options.out, `${JSON.stringify(weights)}\n`);
+  return weights;
+}
+
 export function registerTrainCommands(program: Command): void {
   const train = program.commands.find((command) => command.name() === 'train') ?? program.command('train').description('train Frugal\'s models on your own data');
   train
@@ -67,5 +82,24 @@ export function registerTrainCommands(program: Command): void {
       if (at95) console.log(`calibration: at 95% of ${weights.strong}'s quality, ${(at95.cheap_share * 100).toFixed(1)}% of calls go to ${weights.weak} (threshold ${at95.threshold})`);
       else console.log('calibration: too few prompts to calibrate, quality_target will route everything to the strong model; use `threshold`');
       console.log(`use it in a route:  quality: { strong: ${weights.strong}, weak: ${weights.weak}, quality_target: 0.95, weights: ${options.out} }`);
+    });
+  train
+    .command('verifier')
+    .description('train the learned answer verifier (a cascade check) on outcomes that record the weak model\'s responses')
+    .requiredOption('--outcomes <file>', 'outcomes JSONL with scores for both models and the weak model\'s "response" on each line')
+    .option('--out <file>', 'where to write the weights', 'verifier-weights.json')
+    .option('--strong <model>', 'the expensive model (default: the better-scoring of two)')
+    .option('--weak <model>', 'the cheap model whose answers are checked')
+    .option('--cv <folds>', 'folds for the calibration that maps quality_target to a minimum score', positiveInteger, 5)
+    .option('--data <name>', 'name of the training data recorded in the weights (default: the file name)')
+    .action((options: TrainRouterCommandOptions) => {
+      if (process.stderr.isTTY) process.stderr.write(`training on ${options.outcomes} …\n`);
+      const weights = runTrainVerifier(options);
+      console.log(`trained on ${weights.training.answers} answers of ${weights.weak} (strong: ${weights.strong}); wrote ${options.out}`);
+      const threshold = verifierThresholdForQualityTarget(weights, 0.95);
+      const at95 = weights.calibration.find((point) => point.threshold === threshold);
+      if (at95) console.log(`calibration: at 95% of ${weights.strong}'s quality, a cascade accepts ${(at95.accepted_share * 100).toFixed(1)}% of ${weights.weak}'s answers (min_score ${threshold})`);
+      else console.log('calibration: too few answers to calibrate; quality_target will accept no cheap answer, give min_score instead');
+      console.log(`use it in a route:  cascade: [${weights.weak}, ${weights.strong}]  checks: { verifier: { weights: ${options.out}, quality_target: 0.95 } }`);
     });
 }

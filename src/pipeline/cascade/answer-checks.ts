@@ -2,6 +2,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { z } from 'zod';
 import type { ChatRequest, ChatResponse } from '../../protocol/openai/chat-schema.ts';
 import type { ChecksConfig } from '../route/route-config.ts';
+import { arithmeticMismatches } from './math-check.ts';
 
 /** What the checks concluded about one answer. */
 export interface CheckVerdict {
@@ -92,6 +93,10 @@ export function checkAnswer(request: ChatRequest, response: ChatResponse, checks
     if (checks.refusal && ((message.refusal ?? '').trim() !== '' || looksLikeRefusal(text))) reasons.push('refusal or "I don\'t know"');
     if (checks.json && toolCalls.length === 0) reasons.push(...jsonProblems(request, text));
     if (checks.tool_arguments) reasons.push(...toolProblems(request, toolCalls));
+    if (checks.math && toolCalls.length === 0) {
+      const wrong = arithmeticMismatches(text);
+      if (wrong.length > 0) reasons.push(`arithmetic does not add up: ${wrong[0].text} (is ${Number(wrong[0].computed.toPrecision(10))})${wrong.length > 1 ? ` and ${wrong.length - 1} more` : ''}`);
+    }
     if (checks.logprobs) {
       const confidence = logprobConfidence(choice.logprobs);
       if (confidence !== undefined) score = Math.min(score, confidence);

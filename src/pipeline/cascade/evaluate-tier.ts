@@ -7,6 +7,8 @@ import { answerText, attemptsOfFailure, callModel } from './call-model.ts';
 import { callWorstCase, fitsUnderCap, spentNano } from './cost-cap.ts';
 import { gradeRequest, parseGrade } from './judge.ts';
 import { loadUserCheck, runUserCheck } from './user-check.ts';
+import { scoreAnswer } from './answer-verifier.ts';
+import { requestTexts } from '../route/task-classifier.ts';
 
 /** A tier answer's verdict: hard checks passed, and its score (0..1) against the tier threshold. */
 export interface TierVerdict {
@@ -19,7 +21,8 @@ export interface TierVerdict {
 export const JUDGE_OVERHEAD_TOKENS = 160;
 
 /**
- * Checks one tier's answer: the built-in checks, then the user's check module, then (except on the
+ * Checks one tier's answer: the built-in checks (math included when on), the learned verifier (not on
+ * the last tier), then the user's check module, then (except on the
  * last tier, whose answer is served anyway when it passes the hard checks) the LLM judge. The
  * judge's call is charged to the request as a `judge` attempt, and is skipped when its worst case
  * no longer fits under the cost cap (the answer then counts as unverified: score 0).
@@ -30,12 +33,20 @@ export async function evaluateTier(
   response: ChatResponse,
   route: CompiledRoute,
   context: RequestContext,
-  options: { judge: boolean; tier: number },
+  options: { judge: boolean; tier: number; last?: boolean },
 ): Promise<TierVerdict> {
   const verdict = checkAnswer(request, response, route.config.checks);
   if (!verdict.pass) return verdict;
   let score = verdict.score;
   const reasons = [...verdict.reasons];
+  if (route.verifier && !options.last) {
+    // The last tier's answer is served anyway: only answers that could still escalate are scored.
+    const { system, user } = requestTexts(request.messages);
+    const probability = scoreAnswer(route.verifier.verifier, [system, user].filter(Boolean).join('\n'), answerText(response));
+    const detail = `verifier: P(as good as ${route.verifier.verifier.strong})=${probability.toFixed(3)}, needs ${Number(route.verifier.minScore.toFixed(3))}`;
+    if (probability < route.verifier.minScore) return { pass: false, score: probability, reasons: [detail] };
+    reasons.push(detail);
+  }
   if (route.checkModule) {
     const user = await runUserCheck(await loadUserCheck(route.checkModule), request, response);
     if (!user.pass) return { pass: false, score: 0, reasons: [user.reason ?? 'check_module rejected the answer'] };

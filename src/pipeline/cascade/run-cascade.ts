@@ -75,7 +75,7 @@ export async function runCascade(next: ChatHandler, request: ChatRequest, contex
     const attemptIndex = context.attempts.length - 1;
     for (const attempt of context.attempts.slice(before, attemptIndex)) attempt.purpose = 'tier';
     const candidate: Candidate = { tier: number, model: tier.model, response, attemptIndex, served: context.served, usage: context.usage, verdict: { pass: false, score: 0, reasons: [] } };
-    candidate.verdict = await evaluateTier(next, request, response, route, context, { judge: judged, tier: number });
+    candidate.verdict = await evaluateTier(next, request, response, route, context, { judge: judged, tier: number, last });
     candidates.push(candidate);
     const accepted = candidate.verdict.pass && (last || candidate.verdict.score >= tier.threshold);
     context.trace.push({

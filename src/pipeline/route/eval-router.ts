@@ -6,6 +6,8 @@ import { commonModels, outcomeCostNano, promptText, type OutcomesLine } from './
 import { enoughProbability, trainRouterModel, type RouterTrainingOptions } from './quality-router.ts';
 import { routerFeatures } from './router-features.ts';
 import { evalCascade, type CascadeEvaluation, type OutcomeTable, type ResponseCheck } from './eval-cascade.ts';
+import { evalVerifierCascade, type VerifierCascadeEvaluation } from './eval-verifier.ts';
+import { arithmeticMismatches } from '../cascade/math-check.ts';
 
 /** Progress of a long evaluation, for a progress bar. */
 export interface EvalProgress {
@@ -31,6 +33,12 @@ export interface EvalRouterOptions {
   holdoutThreshold?: boolean;
   /** Answer check for the cascade evaluation (run when responses are present). */
   check?: ResponseCheck;
+  /**
+   * The learned-verifier cascade (cheapest model → baseline), evaluated when the cheap model's responses
+   * are present (default on; `false` skips it). `extraTraining`: lines from other data added to every
+   * training fold, never tested. With `trainOn` the verifier is trained on those lines instead.
+   */
+  verifier?: false | { extraTraining?: OutcomesLine[] };
   onProgress?: (progress: EvalProgress) => void;
 }
 
@@ -66,6 +74,10 @@ export interface RouterEvaluation {
   /** A random router at the quality target (two models only): share of strong calls avoided. */
   random_strong_calls_avoided?: number;
   cascade?: CascadeEvaluation | { skipped: string };
+  /** Cascade whose only check is the deterministic math check (arithmetic that does not add up). */
+  math_cascade?: CascadeEvaluation | { skipped: string };
+  /** Cascade whose check is the learned answer verifier, cross-validated like the router. */
+  verifier_cascade?: VerifierCascadeEvaluation | { skipped: string };
 }
 
 type Table = OutcomeTable;
@@ -210,6 +222,24 @@ export function evalRouter(lines: readonly OutcomesLine[], options: EvalRouterOp
   if (options.check) {
     evaluation.cascade = evalCascade(table, [...cheap, baseline], options.check, quality[baseline], totalCost[baseline]);
   }
+  const responsesPresent = cheap.length > 0 && lines.every((line) => typeof line.outcomes[models[cheap[0]]].response === 'string');
+  if (responsesPresent && options.check) {
+    evaluation.math_cascade = evalCascade(table, [...cheap, baseline], (response) => arithmeticMismatches(response).length === 0, quality[baseline], totalCost[baseline]);
+  }
+  if (options.verifier !== false && cheap.length > 0) {
+    evaluation.verifier_cascade = responsesPresent
+      ? evalVerifierCascade(table, {
+          weak: cheap[0],
+          baseline,
+          qualityTarget: target,
+          folds: options.trainOn ? undefined : outerFolds,
+          trainOn: options.trainOn,
+          extraTraining: options.verifier?.extraTraining,
+          seed: options.seed,
+          holdoutThreshold: options.holdoutThreshold,
+        })
+      : { skipped: `no responses recorded for ${models[cheap[0]]}` };
+  }
   return evaluation;
 }
 
@@ -233,4 +263,4 @@ function holdoutOperatingPoint(
   return pointAt(table, table.lines.map((_, index) => index), (index) => chosen[index], meanThreshold);
 }
 
-export type { ResponseCheck, CascadeEvaluation };
+export type { ResponseCheck, CascadeEvaluation, VerifierCascadeEvaluation };

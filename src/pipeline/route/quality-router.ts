@@ -125,9 +125,15 @@ export function cheapEnoughProbability(router: Pick<QualityRouter, 'model'>, tex
   return enoughProbability(router.model, routerFeatures(text));
 }
 
-/** 1 − P(strong better): works for the two-class and the three-class model alike. */
+/**
+ * The router's score on 0..1, higher = the weak model is safer. Two classes: 1 − P(strong better).
+ * Three classes (strong better / tie / weak better): (1 + P(weak better) − P(strong better)) / 2, the
+ * expected score difference weak − strong mapped onto 0..1 — what routing a prompt to the weak model
+ * changes the mean quality by, so ranking by it is ranking by expected loss.
+ */
 export function enoughProbability(model: LinearModel, features: SparseFeatures): number {
-  return 1 - predictProbabilities(model, features)[0];
+  const probabilities = predictProbabilities(model, features);
+  return probabilities.length === 3 ? (1 + probabilities[2] - probabilities[0]) / 2 : 1 - probabilities[0];
 }
 
 /**

@@ -37,6 +37,22 @@ export const checksSchema = z.strictObject({
   tool_arguments: z.boolean().default(true),
   /** Use the provider's logprobs, when it returns them, as the answer's confidence score. */
   logprobs: z.boolean().default(true),
+  /** Recompute every arithmetic statement in the answer ("15 + 25 = 45") and reject one that does not add up. Off by default. */
+  math: z.boolean().default(false),
+  /** The learned answer verifier (`frugal train verifier`): rejects a non-final tier's answer it scores below the bar. */
+  verifier: z
+    .strictObject({
+      /** Weights file from `frugal train verifier`, relative to the config file. */
+      weights: z.string().min(1, 'a weights file'),
+      /** Lowest P(as good as the strong model) to accept, 0..1. */
+      min_score: z.number().min(0).max(1).optional(),
+      /** Fraction of the strong model's quality to keep, read off the weights' calibration (default 0.95). */
+      quality_target: z.number().gt(0).max(1).optional(),
+    })
+    .refine((verifier) => verifier.min_score === undefined || verifier.quality_target === undefined, {
+      message: 'give either min_score or quality_target, not both',
+    })
+    .optional(),
 });
 export type ChecksConfig = z.infer<typeof checksSchema>;
 

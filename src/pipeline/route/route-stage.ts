@@ -3,6 +3,7 @@ import { errors } from '../../errors/codes.ts';
 import { usdToNano, type Nano } from '../../pricing/money.ts';
 import type { ModelEntry, RequestContext, Stage } from '../types.ts';
 import { resolveCheckModule, resolveConfigPath } from '../cascade/user-check.ts';
+import { loadAnswerVerifierFile, verifierThresholdForQualityTarget, type AnswerVerifier } from '../cascade/answer-verifier.ts';
 import { stricterCap } from '../cascade/cost-cap.ts';
 import { defaultQualityRouter, loadQualityRouter, routeByQuality, type QualityRouter } from './quality-router.ts';
 import { classifyTask, requestTexts } from './task-classifier.ts';
@@ -28,6 +29,8 @@ export interface CompiledRoute {
   judge?: { model: ModelEntry; maxTokens: number };
   /** Absolute path of the user check module. */
   checkModule?: string;
+  /** The learned answer verifier and the score a non-final tier's answer needs. */
+  verifier?: { verifier: AnswerVerifier; minScore: number };
   maxCostNano?: Nano;
   shadow?: { sample: number; judge: ModelEntry };
 }
@@ -94,6 +97,18 @@ export function compileRoutes(routes: Record<string, RouteConfig>, models: Reado
         throw new Error(`routes.${name}.check_module: ${(error as Error).message}`);
       }
     }
+    let verifier: CompiledRoute['verifier'];
+    if (config.checks.verifier) {
+      const settings = config.checks.verifier;
+      const path = resolveConfigPath(settings.weights, configSource);
+      let loaded: AnswerVerifier;
+      try {
+        loaded = loadAnswerVerifierFile(path);
+      } catch (error) {
+        throw new Error(`routes.${name}.checks.verifier.weights: cannot load '${path}': ${(error as Error).message}`);
+      }
+      verifier = { verifier: loaded, minScore: settings.min_score ?? verifierThresholdForQualityTarget(loaded, settings.quality_target ?? 0.95) };
+    }
     compiled.set(name, {
       name,
       config,
@@ -104,6 +119,7 @@ export function compileRoutes(routes: Record<string, RouteConfig>, models: Reado
       cascade,
       judge: config.judge ? { model: model(config.judge.model), maxTokens: config.judge.max_tokens } : undefined,
       checkModule,
+      verifier,
       maxCostNano: config.max_cost_usd === undefined ? undefined : usdToNano(config.max_cost_usd),
       shadow: config.shadow ? { sample: config.shadow.sample, judge: model(config.shadow.judge) } : undefined,
     });
