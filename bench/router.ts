@@ -2,7 +2,7 @@
  * Router benchmark on RouteLLM's public outcomes (GPT-4-1106-preview vs Mixtral-8x7B on GSM8K, MMLU and
  * MT-Bench), read from ../shared/data/routellm at run time and converted to Frugal's outcomes format in memory.
  *
- *   node --import tsx bench/router.ts [--write] [--sets gsm8k,mmlu,mt_bench]
+ *   node --import tsx bench/router.ts [--write] [--sets gsm8k,mmlu,mt_bench] [--two-class]
  *
  * Reports, at ≥ 95% of GPT-4's quality, the share of GPT-4 calls avoided and the dollars saved, with
  * 5-fold cross-validation and with cross-data-set training (train on two sets, test on the third).

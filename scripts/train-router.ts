@@ -18,6 +18,7 @@ const weights = trainCalibratedRouter(lines, {
   strong: STRONG_MODEL,
   weak: WEAK_MODEL,
   weightByGap: false,
+  outcomeClasses: true,
   cv: 5,
   data: 'RouteLLM evals (lm-sys/RouteLLM): GSM8K, MMLU, MT-Bench outcomes of gpt-4-1106-preview vs Mixtral-8x7B-Instruct',
   licence: 'Apache-2.0 (RouteLLM); GSM8K MIT; MMLU MIT; MT-Bench Apache-2.0',

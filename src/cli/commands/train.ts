@@ -44,7 +44,8 @@ export function chooseRouterPair(lines: readonly OutcomesLine[], strong?: string
 export function runTrainRouter(options: TrainRouterCommandOptions): QualityRouterWeights {
   const lines = parseOutcomes(readFileSync(options.outcomes, 'utf8'));
   const pair = chooseRouterPair(lines, options.strong, options.weak);
-  const weights = trainCalibratedRouter(lines, { ...pair, cv: options.cv, data: options.data ?? options.outcomes });
+  // Three classes (strong better / tie / weak better), as the shipped weights: ranks prompts by expected score difference.
+  const weights = trainCalibratedRouter(lines, { ...pair, outcomeClasses: true, cv: options.cv, data: options.data ?? options.outcomes });
   writeFileSync(options.out, `${JSON.stringify(weights)}\n`);
   return weights;
 }
