@@ -230,7 +230,8 @@ describe('Anthropic Messages', () => {
     await anthropic.messages.create({
       model: 'gpt-4o',
       max_tokens: 20,
-      top_k: 5,
+      // top_k is part of the Messages API; this SDK version's types omit it, so it is passed untyped.
+      ...({ top_k: 5 } as object),
       system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }],
       messages: [{ role: 'user', content: 'hi' }],
     });

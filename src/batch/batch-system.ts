@@ -3,7 +3,6 @@ import type { Gateway } from '../gateway/build-gateway.ts';
 import { BatchRunner } from './batch-runner.ts';
 import { BatchService } from './batch-service.ts';
 import type { JobStore } from './store/job-store.ts';
-import { PostgresJobStore } from './store/postgres-job-store.ts';
 import { SqliteJobStore } from './store/sqlite-job-store.ts';
 
 /** The batch capability of a running gateway: its job store, API operations and workers. */
@@ -25,7 +24,7 @@ const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 export async function openBatchSystem(gateway: Omit<Gateway, 'batch'>): Promise<BatchSystem> {
   const { config } = gateway;
   const store: JobStore = POSTGRES_URL.test(config.store)
-    ? await PostgresJobStore.open({ url: config.store, schema: config.batch.postgres_schema })
+    ? await (await import('./store/postgres-job-store.ts')).PostgresJobStore.open({ url: config.store, schema: config.batch.postgres_schema })
     : new SqliteJobStore({ path: config.store === 'memory' ? ':memory:' : join(gateway.dataDir, 'batches.db') });
   const full = gateway as Gateway;
   const runner = new BatchRunner(full, store, config.batch);

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { redactUrl } from '../store/redis/redis-connection.ts';
 import type { KeyStore } from './key-store.ts';
-import { PostgresKeyStore } from './postgres-key-store.ts';
 import { SqliteKeyStore } from './sqlite-key-store.ts';
 
 const POSTGRES_URL = /^postgres(ql)?:\/\//i;
@@ -13,6 +12,8 @@ const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 export async function openKeyStore(options: { store: string; dataDir: string }): Promise<KeyStore> {
   if (POSTGRES_URL.test(options.store)) {
     try {
+      // Loaded only when configured: the PostgreSQL driver is not needed by the embedded default.
+      const { PostgresKeyStore } = await import('./postgres-key-store.ts');
       return await PostgresKeyStore.open({ url: options.store });
     } catch (error) {
       throw new Error(`Cannot open the PostgreSQL key store at ${redactUrl(options.store)}: ${(error as Error).message}`, { cause: error });

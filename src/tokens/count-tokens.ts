@@ -1,9 +1,9 @@
-import { countTokens } from 'gpt-tokenizer';
+import { o200k } from './o200k.ts';
 import { messageText, type ChatMessage, type ChatRequest } from '../protocol/openai/chat-schema.ts';
 
 /** Tokens of a text with the o200k BPE (GPT-4o's), offline. */
 export function countTextTokens(text: string): number {
-  return text.length === 0 ? 0 : countTokens(text);
+  return text.length === 0 ? 0 : o200k().countTokens(text);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { countTokens } from 'gpt-tokenizer';
+import { o200k } from '../../tokens/o200k.ts';
 import { errors } from '../../errors/codes.ts';
 import { femtoToNano, tokenCostFemto, type Nano } from '../../pricing/money.ts';
 import type { ModelPrice } from '../../pricing/price-book.ts';
@@ -120,7 +120,7 @@ async function summarizeStatic(
   const result = [...messages];
   for (const [index, message] of messages.entries()) {
     if (!SUMMARIZABLE_ROLES.has(message.role) || !config.roles.includes(message.role as 'system' | 'developer')) continue;
-    if (typeof message.content !== 'string' || countTokens(message.content) < config.min_tokens) continue;
+    if (typeof message.content !== 'string' || o200k().countTokens(message.content) < config.min_tokens) continue;
     const started = performance.now();
     try {
       const outcome = await summary.summarize(message.content, context.tenant);
@@ -153,7 +153,7 @@ async function summarizeStatic(
 
 /** Text tokens of all messages (o200k). Per-message framing tokens cancel out in before − after. */
 function promptTokens(messages: readonly ChatMessage[]): number {
-  return messages.reduce((sum, message) => sum + countTokens(messageText(message.content)), 0);
+  return messages.reduce((sum, message) => sum + o200k().countTokens(messageText(message.content)), 0);
 }
 
 /** Saving of compression at the served model's input price: (before − after) × input price, exact. */

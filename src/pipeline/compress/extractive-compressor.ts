@@ -1,4 +1,6 @@
-import { countTokens as countO200kTokens } from 'gpt-tokenizer';
+import { o200k } from '../../tokens/o200k.ts';
+
+const countO200kTokens = (text: string): number => o200k().countTokens(text);
 import { messageText, type ChatMessage } from '../../protocol/openai/chat-schema.ts';
 import { estimateTokens } from './estimate-tokens.ts';
 import { selectChunks, type ChunkBudget, type Selection, type TokenCounter } from './select-chunks.ts';

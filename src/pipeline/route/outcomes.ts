@@ -1,4 +1,4 @@
-import { countTokens } from 'gpt-tokenizer';
+import { o200k } from '../../tokens/o200k.ts';
 import { z } from 'zod';
 import { chatMessageSchema, messageText } from '../../protocol/openai/chat-schema.ts';
 import type { Nano } from '../../pricing/money.ts';
@@ -84,7 +84,7 @@ export function outcomeCostNano(line: OutcomesLine, model: string, priceBook: Pr
   if (outcome.cost !== undefined) return usdToNano(outcome.cost);
   const price = priceBook?.lookup(model);
   if (!price) throw new Error(`no cost for model ${model}: give "cost" in the outcomes or a price for it in the price book`);
-  const inputTokens = outcome.input_tokens ?? countTokens(promptText(line.prompt));
-  const outputTokens = outcome.output_tokens ?? countTokens(outcome.response ?? '');
+  const inputTokens = outcome.input_tokens ?? o200k().countTokens(promptText(line.prompt));
+  const outputTokens = outcome.output_tokens ?? o200k().countTokens(outcome.response ?? '');
   return costOf(price, { inputTokens, outputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, estimated: true });
 }

@@ -1,4 +1,4 @@
-import { encode } from 'gpt-tokenizer';
+import { o200k } from '../../../tokens/o200k.ts';
 import type { Embedder } from './embedder.ts';
 import { normalizeVector } from './embedder.ts';
 import { analyzeText, canonicalWord, STOPWORDS } from './text-features.ts';
@@ -115,7 +115,7 @@ export function rarity(word: string): number {
   let weight: number;
   if (/^\d/.test(word)) weight = 3;
   else {
-    const tokens = encode(' ' + word);
+    const tokens = o200k().encode(' ' + word);
     weight = tokens.length === 1 ? Math.log(1 + tokens[0] / 400) : Math.min(7, 4.5 + 0.5 * tokens.length);
     weight = Math.max(0.3, weight);
   }
