@@ -12,3 +12,13 @@ ledgerContract('sqlite', () => {
     destroy: async () => rmSync(directory, { recursive: true, force: true }),
   };
 });
+
+// The same contract with batches written inline on the caller's thread (shared connections do this).
+ledgerContract('sqlite, inline writes', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'frugal-ledger-inline-'));
+  return {
+    persistent: true,
+    open: async () => new SqliteLedgerStore({ path: join(directory, 'ledger.db'), writerThread: false }),
+    destroy: async () => rmSync(directory, { recursive: true, force: true }),
+  };
+});

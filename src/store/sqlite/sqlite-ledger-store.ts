@@ -3,9 +3,19 @@ import type { Attempt, Decision } from '../../pipeline/types.ts';
 import type { LedgerQuery, LedgerRecord, LedgerStore } from '../types.ts';
 import { ledgerQuerySchema, ledgerRecordSchema, assertLedgerBatch } from '../memory/ledger-record-schema.ts';
 import { openSqliteDatabase, type SqliteDatabase } from './open-sqlite-database.ts';
+import { SqliteWriterThread } from './sqlite-writer-thread.ts';
 
 /** Where a SqliteLedgerStore keeps its rows: a file path (opened and owned) or a shared connection. */
-export type SqliteLedgerStoreOptions = { path: string } | { database: SqliteDatabase };
+export type SqliteLedgerStoreOptions =
+  | {
+      path: string;
+      /**
+       * Write batches on a worker thread (default for a file): the event loop never waits for SQLite.
+       * `false` writes inline on the caller's thread, as a shared connection always does.
+       */
+      writerThread?: boolean;
+    }
+  | { database: SqliteDatabase };
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ledger (
@@ -50,7 +60,8 @@ const COLUMNS = [
   'http_status', 'error_code', 'cache_status', 'tags', 'attempts', 'savings', 'trace',
 ] as const;
 
-type Row = Record<(typeof COLUMNS)[number], string | number | null>;
+/** A row's values in COLUMNS order (positional parameters: binding by name costs a lookup per column). */
+type RowValues = (string | number | null)[];
 
 const jsonText = <T>(schema: z.ZodType<T>) => z.string().transform((text) => schema.parse(JSON.parse(text)));
 const flag = z.union([z.literal(0), z.literal(1)]).transform((value) => value === 1);
@@ -80,19 +91,15 @@ const rowSchema = z
     errorCode: row.error_code, cacheStatus: row.cache_status, trace: row.trace,
   }));
 
-function recordToRow(record: LedgerRecord): Row {
-  return {
-    id: record.id, time: record.time, tenant: record.tenant, key_id: record.keyId, endpoint: record.endpoint,
-    requested_model: record.requestedModel, route: record.route, task: record.task,
-    served_model: record.servedModel, served_provider: record.servedProvider, simulated: Number(record.simulated),
-    stream: Number(record.stream), input_tokens: record.inputTokens, cached_input_tokens: record.cachedInputTokens,
-    cache_write_tokens: record.cacheWriteTokens, output_tokens: record.outputTokens,
-    usage_estimated: Number(record.usageEstimated), cost_nano: record.costNano,
-    baseline_cost_nano: record.baselineCostNano, latency_ms: record.latencyMs, status: record.status,
-    http_status: record.httpStatus, error_code: record.errorCode, cache_status: record.cacheStatus,
-    tags: JSON.stringify(record.tags), attempts: JSON.stringify(record.attempts),
-    savings: JSON.stringify(record.savingsNano), trace: JSON.stringify(record.trace),
-  };
+function recordToRow(record: LedgerRecord): RowValues {
+  return [
+    record.id, record.time, record.tenant, record.keyId, record.endpoint, record.requestedModel, record.route,
+    record.task, record.servedModel, record.servedProvider, Number(record.simulated), Number(record.stream),
+    record.inputTokens, record.cachedInputTokens, record.cacheWriteTokens, record.outputTokens,
+    Number(record.usageEstimated), record.costNano, record.baselineCostNano, record.latencyMs, record.status,
+    record.httpStatus, record.errorCode, record.cacheStatus, JSON.stringify(record.tags),
+    JSON.stringify(record.attempts), JSON.stringify(record.savingsNano), JSON.stringify(record.trace),
+  ];
 }
 
 /**
@@ -102,28 +109,31 @@ function recordToRow(record: LedgerRecord): Row {
 export class SqliteLedgerStore implements LedgerStore {
   readonly #database: SqliteDatabase;
   readonly #ownsDatabase: boolean;
-  readonly #insertBatch: (rows: Row[]) => void;
+  readonly #insertBatch: (rows: RowValues[]) => void;
+  readonly #writerThread: SqliteWriterThread | undefined;
   readonly #selectById: { get(id: string): unknown };
 
   constructor(options: SqliteLedgerStoreOptions) {
     this.#ownsDatabase = 'path' in options;
     this.#database = 'path' in options ? openSqliteDatabase(options.path) : options.database;
     this.#database.exec(SCHEMA);
-    const insert = this.#database.prepare(
-      `INSERT INTO ledger (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
-    );
+    const insertSql = `INSERT INTO ledger (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
+    const insert = this.#database.prepare(insertSql);
     // One transaction per batch: a failing row (duplicate id) rolls back the rows before it.
-    // Positional parameters: binding by name costs a property lookup per column on every row.
-    this.#insertBatch = this.#database.transaction((rows: Row[]) => {
-      for (const row of rows) insert.run(COLUMNS.map((column) => row[column]));
+    this.#insertBatch = this.#database.transaction((rows: RowValues[]) => {
+      for (const row of rows) insert.run(row);
     });
+    const onFile = 'path' in options && options.path !== ':memory:' && options.writerThread !== false;
+    this.#writerThread = onFile ? new SqliteWriterThread(options.path, insertSql) : undefined;
     this.#selectById = this.#database.prepare('SELECT * FROM ledger WHERE id = ?');
   }
 
   async append(records: LedgerRecord[]): Promise<void> {
     if (records.length === 0) return;
     assertLedgerBatch(records);
-    this.#insertBatch(records.map(recordToRow));
+    const rows = records.map(recordToRow);
+    if (this.#writerThread) await this.#writerThread.write(rows);
+    else this.#insertBatch(rows);
   }
 
   async get(id: string): Promise<LedgerRecord | undefined> {
@@ -147,6 +157,7 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   async close(): Promise<void> {
+    await this.#writerThread?.close();
     if (this.#ownsDatabase && this.#database.open) this.#database.close();
   }
 }
