@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fastSchema } from '../fast-check-schema.ts';
 
 /**
  * OpenAI Chat Completions wire schemas. This is Frugal's one internal request form:
@@ -183,3 +184,7 @@ export function messageText(content: ChatMessage['content']): string {
   }
   return text;
 }
+
+/** Hot-path twins of the request and response schemas (see fast-check-schema.ts). */
+export const chatRequestFast = fastSchema(chatRequestSchema);
+export const chatResponseFast = fastSchema(chatResponseSchema);

@@ -1,6 +1,6 @@
 import { Pool, type Dispatcher } from 'undici';
 import {
-  chatResponseSchema,
+  chatResponseFast,
   embeddingResponseSchema,
   type ChatChunk,
   type ChatRequest,
@@ -66,7 +66,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
 
   async chat(request: ChatRequest, options: CallOptions): Promise<AdapterChatResult> {
     const body = await this.#post('/chat/completions', withoutAnthropicOnlyFields(request), options, false);
-    const parsed = chatResponseSchema.safeParse(body);
+    const parsed = chatResponseFast.parse(body);
     if (!parsed.success) throw new UpstreamError('protocol', `upstream ${this.name} sent a malformed chat completion`);
     return { response: parsed.data };
   }

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { chatRequestSchema, type ChatChunk } from '../../protocol/openai/chat-schema.ts';
+import { chatRequestFast, type ChatChunk } from '../../protocol/openai/chat-schema.ts';
 import type { Gateway } from '../../gateway/build-gateway.ts';
 import { FrugalError } from '../../errors/frugal-error.ts';
 import type { RouteInput } from '../router.ts';
@@ -18,7 +18,7 @@ export function chatCompletionsHandler(gateway: Gateway, authenticator: Authenti
     try {
       const principal = await authenticator.authenticate(request.headers);
       const body = await readJson(request, gateway.config.server.body_limit_bytes);
-      const parsed = chatRequestSchema.safeParse(body);
+      const parsed = chatRequestFast.parse(body);
       if (!parsed.success) throw schemaError(parsed.error);
       const chatRequest = parsed.data;
       const stream = chatRequest.stream === true;
