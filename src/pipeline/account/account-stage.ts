@@ -111,7 +111,8 @@ export function recordRequest(context: RequestContext, options: AccountStageOpti
   // One line per request: at info when the simulated provider answered (so offline answers are always
   // labelled in the logs), at debug otherwise (per-request logging costs throughput on the hot path).
   const simulated = context.served?.simulated ?? false;
-  options.logger?.[simulated ? 'info' : 'debug'](
+  const level = simulated ? 'info' : 'debug';
+  if (options.logger?.isLevelEnabled(level)) options.logger[level](
     { requestId: context.requestId, model: context.requestedModel, served: context.served?.model, provider: context.served?.provider, simulated: context.served?.simulated ?? false, status, cost: context.headers['x-frugal-cost'], cache: context.cacheStatus },
     'request',
   );
