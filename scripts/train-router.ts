@@ -27,4 +27,4 @@ const file = path.resolve(import.meta.dirname, '../src/pipeline/route/weights/qu
 writeFileSync(file, JSON.stringify(weights) + '\n');
 const at95 = weights.calibration.filter((point) => point.quality_ratio >= 0.95).sort((a, b) => a.threshold - b.threshold)[0];
 console.log(`trained on ${weights.training.prompts} prompts; at 95% quality: threshold ${at95?.threshold}, cheap share ${at95?.cheap_share}`);
-console.log(`wrote ${file} (${(JSON.stringify(weights).length / 1024).toFixed(0)} KiB, ${Object.keys(weights.model.rows).length} rows)`);
+console.log(`wrote ${file} (${(JSON.stringify(weights).length / 1024).toFixed(0)} KiB, ${weights.model.packed ? 'packed int16' : `${Object.keys(weights.model.rows).length} rows`})`);

@@ -1,5 +1,5 @@
 import { addHashedNgrams, appendDense, normalizedCounts, type SparseFeatures } from '../route/hashed-features.ts';
-import { ROUTER_DIMENSIONS, routerFeatures } from '../route/router-features.ts';
+import { ROUTER_DENSE_FEATURES, routerFeatures } from '../route/router-features.ts';
 import { looksLikeRefusal } from './answer-checks.ts';
 import { arithmeticStatements } from './math-check.ts';
 
@@ -9,6 +9,14 @@ import { arithmeticStatements } from './math-check.ts';
  * not add up, no final answer, a non-integer answer to a counting question, hedges and self-corrections,
  * an answer cut off mid-way, repeated lines.
  */
+
+/**
+ * Hash buckets of the prompt's word n-grams in the verifier (the router itself uses more; the verifier
+ * learns mostly from the answer, and keeping 16,384 keeps verifier weights trained before 2026-11-22 valid).
+ */
+export const PROMPT_BUCKETS = 16384;
+/** The prompt part of the verifier's features: hashed prompt n-grams plus the router's dense prompt features. */
+export const PROMPT_DIMENSIONS = PROMPT_BUCKETS + ROUTER_DENSE_FEATURES.length;
 
 /** Hash buckets of the answer's word n-grams. */
 export const ANSWER_BUCKETS = 16384;
@@ -36,7 +44,7 @@ export const ANSWER_DENSE_FEATURES = [
   'code_block',
 ] as const;
 
-export const ANSWER_DIMENSIONS = ROUTER_DIMENSIONS + ANSWER_BUCKETS + ANSWER_DENSE_FEATURES.length;
+export const ANSWER_DIMENSIONS = PROMPT_DIMENSIONS + ANSWER_BUCKETS + ANSWER_DENSE_FEATURES.length;
 
 const numbersIn = (text: string): number[] => (text.match(/-?\d[\d,]*(?:\.\d+)?/g) ?? []).map((written) => Number(written.replace(/,/g, ''))).filter(Number.isFinite);
 
@@ -91,13 +99,13 @@ export function denseAnswerFeatures(prompt: string, answer: string): number[] {
   ];
 }
 
-/** The verifier's features: the prompt's router features, the answer's hashed n-grams, the dense answer signals. */
+/** The verifier's features: the prompt's router features (on PROMPT_BUCKETS), the answer's hashed n-grams, the dense answer signals. */
 export function answerFeatures(prompt: string, answer: string): SparseFeatures {
-  const features = routerFeatures(prompt);
+  const features = routerFeatures(prompt, undefined, PROMPT_BUCKETS);
   const counts = new Map<number, number>();
   addHashedNgrams(answer, { buckets: ANSWER_BUCKETS, wordNgrams: [1, 2], charNgrams: [], namespace: 'answer:', maxChars: 8000 }, counts);
-  const answerPart = normalizedCounts(counts, ROUTER_DIMENSIONS);
+  const answerPart = normalizedCounts(counts, PROMPT_DIMENSIONS);
   features.indices.push(...answerPart.indices);
   features.values.push(...answerPart.values);
-  return appendDense(features, denseAnswerFeatures(prompt, answer), ROUTER_DIMENSIONS + ANSWER_BUCKETS);
+  return appendDense(features, denseAnswerFeatures(prompt, answer), PROMPT_DIMENSIONS + ANSWER_BUCKETS);
 }

@@ -4,9 +4,9 @@ import type { SparseFeatures } from '../route/hashed-features.ts';
 import { deserializeModel, predictProbabilities, serializeModel, serializedModelSchema, trainSoftmax, type LinearModel, type TrainingExample } from '../route/linear-model.ts';
 import { normalizeScore, promptText, type OutcomesLine } from '../route/outcomes.ts';
 import { routerLabel } from '../route/quality-router.ts';
-import { ROUTER_BUCKETS, ROUTER_DENSE_FEATURES } from '../route/router-features.ts';
+import { ROUTER_DENSE_FEATURES } from '../route/router-features.ts';
 import { crossValidationFolds } from '../route/cross-validation.ts';
-import { ANSWER_BUCKETS, ANSWER_DENSE_FEATURES, ANSWER_DIMENSIONS, answerFeatures } from './answer-features.ts';
+import { ANSWER_BUCKETS, ANSWER_DENSE_FEATURES, ANSWER_DIMENSIONS, answerFeatures, PROMPT_BUCKETS } from './answer-features.ts';
 
 /**
  * The learned answer verifier: a logistic model over the prompt and the cheap model's answer that
@@ -137,7 +137,7 @@ export function trainAnswerVerifier(outcomes: readonly OutcomesLine[], options: 
     version: 1,
     strong: options.strong,
     weak: options.weak,
-    buckets: ROUTER_BUCKETS,
+    buckets: PROMPT_BUCKETS,
     dense_features: [...ROUTER_DENSE_FEATURES],
     answer_buckets: ANSWER_BUCKETS,
     answer_dense_features: [...ANSWER_DENSE_FEATURES],
@@ -151,7 +151,7 @@ export function trainAnswerVerifier(outcomes: readonly OutcomesLine[], options: 
 export function loadAnswerVerifier(json: unknown): AnswerVerifier {
   const weights = answerVerifierWeightsSchema.parse(json);
   if (
-    weights.buckets !== ROUTER_BUCKETS ||
+    weights.buckets !== PROMPT_BUCKETS ||
     weights.dense_features.join() !== ROUTER_DENSE_FEATURES.join() ||
     weights.answer_buckets !== ANSWER_BUCKETS ||
     weights.answer_dense_features.join() !== ANSWER_DENSE_FEATURES.join()

@@ -111,29 +111,56 @@ export function trainSoftmax(examples: readonly TrainingExample[], options: Trai
   return model;
 }
 
-/** The JSON form of a model: only feature rows with a non-negligible weight, rounded. */
+/**
+ * The JSON form of a model. Sparse: only feature rows with a non-negligible weight, rounded (`rows`).
+ * Packed: when most rows are non-zero (a large hashed table trained on many prompts) every weight is
+ * stored as a little-endian int16 of `scale` units, base64 — about a quarter of the sparse size.
+ */
 export const serializedModelSchema = z.object({
   dimensions: z.number().int().positive(),
   classes: z.number().int().min(2),
   bias: z.array(z.number()),
   rows: z.record(z.string(), z.array(z.number())),
+  packed: z.object({ encoding: z.literal('int16-le-base64'), scale: z.number().positive(), data: z.string() }).optional(),
 });
 export type SerializedModel = z.infer<typeof serializedModelSchema>;
 
 const round = (value: number): number => Number(value.toPrecision(4));
 
-export function serializeModel(model: LinearModel, minimumWeight = 1e-3): SerializedModel {
+export interface SerializeOptions {
+  /** Sparse form: rows whose weights are all below this are dropped (default 1e-3). */
+  minimumWeight?: number;
+  /** 'auto' (default) packs when more than a quarter of the rows would be kept. */
+  packed?: boolean | 'auto';
+}
+
+export function serializeModel(model: LinearModel, options: number | SerializeOptions = {}): SerializedModel {
+  const { minimumWeight = 1e-3, packed = 'auto' } = typeof options === 'number' ? { minimumWeight: options } : options;
   const rows: Record<string, number[]> = {};
+  let kept = 0;
   for (let feature = 0; feature < model.dimensions; feature++) {
     const row = Array.from(model.weights.subarray(feature * model.classes, (feature + 1) * model.classes));
-    if (row.some((value) => Math.abs(value) >= minimumWeight)) rows[String(feature)] = row.map(round);
+    if (row.some((value) => Math.abs(value) >= minimumWeight)) (rows[String(feature)] = row.map(round)), kept++;
   }
-  return { dimensions: model.dimensions, classes: model.classes, bias: Array.from(model.bias, round), rows };
+  const bias = Array.from(model.bias, round);
+  if (packed === false || (packed === 'auto' && kept * 4 <= model.dimensions)) return { dimensions: model.dimensions, classes: model.classes, bias, rows };
+  const largest = model.weights.reduce((maximum, value) => Math.max(maximum, Math.abs(value)), 0);
+  const scale = largest > 0 ? largest / 32767 : 1;
+  const bytes = new DataView(new ArrayBuffer(model.weights.length * 2));
+  model.weights.forEach((value, index) => bytes.setInt16(index * 2, Math.round(value / scale), true));
+  const data = Buffer.from(bytes.buffer).toString('base64');
+  return { dimensions: model.dimensions, classes: model.classes, bias, rows: {}, packed: { encoding: 'int16-le-base64', scale, data } };
 }
 
 export function deserializeModel(serialized: SerializedModel): LinearModel {
   const { dimensions, classes } = serialized;
   const weights = new Float64Array(dimensions * classes);
+  if (serialized.packed) {
+    const buffer = Buffer.from(serialized.packed.data, 'base64');
+    if (buffer.length !== weights.length * 2) throw new Error(`packed model weights hold ${buffer.length / 2} values, expected ${weights.length}`);
+    const bytes = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    for (let index = 0; index < weights.length; index++) weights[index] = bytes.getInt16(index * 2, true) * serialized.packed.scale;
+  }
   for (const [feature, row] of Object.entries(serialized.rows)) {
     const offset = Number(feature) * classes;
     row.forEach((value, label) => (weights[offset + label] = value));

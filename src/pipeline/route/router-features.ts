@@ -3,8 +3,12 @@ import type { LinearModel } from './linear-model.ts';
 import { classifyPrompt } from './task-classifier.ts';
 import { TASK_CLASSES } from './task-class.ts';
 
-/** Hash buckets of the quality router's word n-grams. */
-export const ROUTER_BUCKETS = 16384;
+/**
+ * Hash buckets of the quality router's word n-grams. 65,536 since 2026-11-22: with 16,384 the topic
+ * words of 14,000 MMLU questions collide often enough to cost ~3 points of GPT-4 calls avoided
+ * (docs/benchmarks/router.md); 131,072 gained nothing more.
+ */
+export const ROUTER_BUCKETS = 65536;
 
 /** Names of the dense features, in order (kept in the weights file so a mismatch is caught). */
 export const ROUTER_DENSE_FEATURES = [
@@ -54,9 +58,12 @@ export function denseRouterFeatures(text: string, taskModel?: LinearModel): numb
   ];
 }
 
-/** The router's features for a prompt: hashed word 1–2-grams plus the dense statistics. */
-export function routerFeatures(text: string, taskModel?: LinearModel): SparseFeatures {
+/**
+ * The router's features for a prompt: hashed word 1–2-grams plus the dense statistics. `buckets`
+ * defaults to the router's; the answer verifier reads the prompt with its own (smaller) table.
+ */
+export function routerFeatures(text: string, taskModel?: LinearModel, buckets: number = ROUTER_BUCKETS): SparseFeatures {
   const counts = new Map<number, number>();
-  addHashedNgrams(text, { buckets: ROUTER_BUCKETS, wordNgrams: [1, 2], charNgrams: [], maxChars: 6000 }, counts);
-  return appendDense(normalizedCounts(counts), denseRouterFeatures(text, taskModel), ROUTER_BUCKETS);
+  addHashedNgrams(text, { buckets, wordNgrams: [1, 2], charNgrams: [], maxChars: 6000 }, counts);
+  return appendDense(normalizedCounts(counts), denseRouterFeatures(text, taskModel), buckets);
 }
