@@ -2,10 +2,12 @@
  * Router benchmark on RouteLLM's public outcomes (GPT-4-1106-preview vs Mixtral-8x7B on GSM8K, MMLU and
  * MT-Bench), read from ../shared/data/routellm at run time and converted to Frugal's outcomes format in memory.
  *
- *   node --import tsx bench/router.ts [--write] [--sets gsm8k,mmlu,mt_bench] [--two-class]
+ *   node --import tsx bench/router.ts [--write] [--sets gsm8k,mmlu,mt_bench] [--two-class] [--fold-seeds 1,2,3,4,5]
  *
  * Reports, at ≥ 95% of GPT-4's quality, the share of GPT-4 calls avoided and the dollars saved, with
  * 5-fold cross-validation and with cross-data-set training (train on two sets, test on the third).
+ * The cross-validation is repeated over several fold seeds (default 1–5) and the mean and range are
+ * reported next to seed 1, which is the one in the main tables.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -69,14 +71,24 @@ function main(): void {
   }
   const priceBook = benchPriceBook();
   const training = args.includes('--two-class') ? {} : { outcomeClasses: true };
+  const seedsFlag = args.indexOf('--fold-seeds');
+  const foldSeeds = (seedsFlag >= 0 ? args[seedsFlag + 1] : '1,2,3,4,5').split(',').map(Number);
+  if (foldSeeds[0] !== 1) throw new Error('--fold-seeds must start with 1 (the seed of the main tables)');
   const rows: Row[] = [];
+  const repeats: { set: RouteLlmSet['name']; evaluations: RouterEvaluation[] }[] = [];
   const started = performance.now();
   for (const set of sets.filter((candidate) => wanted.includes(candidate.name))) {
     const lines: OutcomesLine[] = set.lines;
     const others = sets.filter((other) => other.name !== set.name);
     // The verifier of each fold also learns from the other sets' recorded answers (never tested on them).
     const verifier = { extraTraining: others.flatMap((other) => other.lines) };
-    rows.push({ set: set.name, mode: '5-fold CV', evaluation: evalRouter(lines, { cv: 5, priceBook, check: simpleCheck, training, verifier, onProgress: progressPrinter(`${set.name} cv`) }) });
+    const cv = evalRouter(lines, { cv: 5, priceBook, check: simpleCheck, training, verifier, onProgress: progressPrinter(`${set.name} cv`) });
+    rows.push({ set: set.name, mode: '5-fold CV', evaluation: cv });
+    const evaluations = [cv];
+    for (const seed of foldSeeds.slice(1)) {
+      evaluations.push(evalRouter(lines, { cv: 5, seed, priceBook, training, verifier, onProgress: progressPrinter(`${set.name} cv seed ${seed}`) }));
+    }
+    repeats.push({ set: set.name, evaluations });
     rows.push({
       set: set.name,
       mode: `trained on ${others.map((other) => other.name).join(' + ')}`,
@@ -125,7 +137,30 @@ function main(): void {
     const cascade = row.evaluation.math_cascade as Exclude<RouterEvaluation['math_cascade'], { skipped: string } | undefined>;
     cascadeTable.push(`| ${row.set} | ${cascade.tiers.join(' → ')} (math check: arithmetic re-computed) | ${percent(cascade.quality_ratio)} | ${percent(cascade.cost_ratio)} | ${percent(cascade.accepted_share[WEAK_MODEL])} | ${percent(cascade.false_accept_rate)} |`);
   }
-  table.push('', ...verifierTable, '', ...cascadeTable);
+  const seedTable = [
+    `| data set | lever (5-fold CV) | GPT-4 calls avoided at ≥95%, fold seeds ${foldSeeds.join(', ')} | mean | range | threshold picked on training folds only: mean avoided (range) at mean quality |`,
+    '|---|---|---|---|---|---|',
+  ];
+  const spread = (values: number[]): { mean: number; min: number; max: number } => ({ mean: values.reduce((sum, value) => sum + value, 0) / values.length, min: Math.min(...values), max: Math.max(...values) });
+  for (const repeat of repeats) {
+    const levers: [string, (evaluation: RouterEvaluation) => { at?: { strong_calls_avoided: number } | null; holdout?: { strong_calls_avoided: number; quality_ratio: number } } | undefined][] = [
+      ['router', (evaluation) => ({ at: evaluation.at_95, holdout: evaluation.at_95_holdout })],
+      ['verifier cascade', (evaluation) => (evaluation.verifier_cascade && 'at_95' in evaluation.verifier_cascade ? { at: evaluation.verifier_cascade.at_95, holdout: evaluation.verifier_cascade.at_95_holdout } : undefined)],
+    ];
+    for (const [lever, pick] of levers) {
+      const picked = repeat.evaluations.map(pick);
+      if (picked.some((entry) => !entry)) continue;
+      const pooled = picked.map((entry) => entry!.at?.strong_calls_avoided ?? 0);
+      const holdout = picked.map((entry) => entry!.holdout).filter((entry) => entry !== undefined);
+      const p = spread(pooled);
+      const h = spread(holdout.map((entry) => entry.strong_calls_avoided));
+      const hq = spread(holdout.map((entry) => entry.quality_ratio));
+      seedTable.push(
+        `| ${repeat.set} | ${lever} | ${pooled.map(percent).join(' / ')} | **${percent(p.mean)}** | ${percent(p.min)}–${percent(p.max)} | ${holdout.length ? `${percent(h.mean)} (${percent(h.min)}–${percent(h.max)}) at ${percent(hq.mean)}` : '—'} |`,
+      );
+    }
+  }
+  table.push('', ...verifierTable, '', ...cascadeTable, '', ...seedTable);
   console.log(table.join('\n'));
   console.log(`\n${rows.length} evaluations in ${seconds.toFixed(0)} s`);
   if (args.includes('--json')) console.log(JSON.stringify(rows.map((row) => ({ set: row.set, mode: row.mode, at_95: row.evaluation.at_95, at_95_holdout: row.evaluation.at_95_holdout, verifier: row.evaluation.verifier_cascade && 'at_95' in row.evaluation.verifier_cascade ? { auc: row.evaluation.verifier_cascade.auc, at_95: row.evaluation.verifier_cascade.at_95, at_95_holdout: row.evaluation.verifier_cascade.at_95_holdout } : row.evaluation.verifier_cascade })), null, 2));

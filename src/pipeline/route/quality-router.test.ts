@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PriceBook } from '../../pricing/price-book.ts';
-import { cheapEnoughProbability, loadQualityRouter, routeByQuality, thresholdForQualityTarget, trainRouter } from './quality-router.ts';
+import { cheapEnoughProbability, loadQualityRouter, routeByQuality, routerLabel, thresholdForQualityTarget, trainRouter } from './quality-router.ts';
+import { ROUTER_DENSE_FEATURES, routerFeatures } from './router-features.ts';
+import { serializeModel, trainSoftmax } from './linear-model.ts';
 import { parseOutcomes, type OutcomesLine } from './outcomes.ts';
 import { crossValidationFolds } from './cross-validation.ts';
 import { evalRouter } from './eval-router.ts';
@@ -65,6 +67,21 @@ describe('trainRouter', () => {
   it('rejects weights made for another feature layout', () => {
     const weights = trainRouter(keywordOutcomes(30), { strong: 'strong', weak: 'weak' });
     expect(() => loadQualityRouter({ ...weights, buckets: 12 })).toThrow(/feature layout/);
+    expect(() => loadQualityRouter({ ...weights, dense_features: weights.dense_features.slice(1) })).toThrow(/feature layout/);
+  });
+
+  it('still routes with weights trained on the earlier 16,384-bucket layout', () => {
+    const lines = keywordOutcomes(300);
+    const dimensions = 16384 + ROUTER_DENSE_FEATURES.length;
+    const model = trainSoftmax(
+      lines.map((line) => ({ features: routerFeatures(promptText(line.prompt), undefined, 16384), ...routerLabel(line, { strong: 'strong', weak: 'weak' }) })),
+      { dimensions, classes: 2, epochs: 6, learningRate: 0.05, l2: 1e-4, seed: 7 },
+    );
+    const current = trainRouter(lines.slice(0, 30), { strong: 'strong', weak: 'weak' });
+    const old = loadQualityRouter({ ...current, buckets: 16384, model: serializeModel(model, 1e-4) });
+    expect(old.buckets).toBe(16384);
+    expect(routeByQuality(old, 'Explain jazz records and quantum please', { threshold: 0.5 }).model).toBe('strong');
+    expect(routeByQuality(old, 'Explain jazz records please', { threshold: 0.5 }).model).toBe('weak');
   });
 });
 

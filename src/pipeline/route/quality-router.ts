@@ -33,6 +33,8 @@ export interface QualityRouter {
   strong: string;
   weak: string;
   model: LinearModel;
+  /** Hash buckets the weights were trained with (16,384 before 2026-11-22, 65,536 since). */
+  buckets: number;
   calibration: CalibrationPoint[];
 }
 
@@ -103,13 +105,16 @@ export function trainRouter(outcomes: readonly OutcomesLine[], options: RouterTr
   };
 }
 
-/** Loads router weights (parsed with zod; a feature layout mismatch is an error, not a silent misroute). */
+/**
+ * Loads router weights (parsed with zod; a feature layout mismatch is an error, not a silent misroute).
+ * The bucket count is read from the file, so weights trained with 16,384 buckets still score as before.
+ */
 export function loadQualityRouter(json: unknown): QualityRouter {
   const weights = qualityRouterWeightsSchema.parse(json);
-  if (weights.buckets !== ROUTER_BUCKETS || weights.dense_features.join() !== ROUTER_DENSE_FEATURES.join()) {
+  if (weights.dense_features.join() !== ROUTER_DENSE_FEATURES.join() || weights.model.dimensions !== weights.buckets + ROUTER_DENSE_FEATURES.length) {
     throw new Error('quality-router weights use another feature layout: retrain them with `frugal train router`');
   }
-  return { strong: weights.strong, weak: weights.weak, model: deserializeModel(weights.model), calibration: weights.calibration };
+  return { strong: weights.strong, weak: weights.weak, model: deserializeModel(weights.model), calibration: weights.calibration, buckets: weights.buckets };
 }
 
 let defaultRouter: QualityRouter | undefined;
@@ -121,8 +126,8 @@ export function defaultQualityRouter(): QualityRouter {
 }
 
 /** P(the weak model's answer is as good as the strong model's) for a prompt text. */
-export function cheapEnoughProbability(router: Pick<QualityRouter, 'model'>, text: string): number {
-  return enoughProbability(router.model, routerFeatures(text));
+export function cheapEnoughProbability(router: Pick<QualityRouter, 'model'> & { buckets?: number }, text: string): number {
+  return enoughProbability(router.model, routerFeatures(text, undefined, router.buckets ?? ROUTER_BUCKETS));
 }
 
 /**
