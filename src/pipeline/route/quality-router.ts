@@ -77,7 +77,7 @@ export function trainRouterModel(features: readonly SparseFeatures[], lines: rea
     dimensions: ROUTER_DIMENSIONS,
     classes: options.outcomeClasses ? 3 : 2,
     epochs: options.epochs ?? 6,
-    learningRate: options.learningRate ?? 0.05,
+    learningRate: options.learningRate ?? 0.03,
     l2: options.l2 ?? 1e-4,
     seed: options.seed ?? 7,
   });
