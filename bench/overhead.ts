@@ -28,6 +28,10 @@ const root = join(import.meta.dirname, '..');
 
 interface Measured {
   target: string;
+  /** CPU time (user + system, all threads) the target's process spent per request, in µs; undefined for Portkey's and the upstream's own. */
+  cpuMicrosPerRequest?: number;
+  /** The target process's peak resident memory during the run, in MB. */
+  peakRssMb?: number;
   connections: number;
   requestsPerSecond: number;
   p50: number;
@@ -41,20 +45,38 @@ function percentile(sorted: Float64Array, fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))];
 }
 
-async function measure(target: string, url: string, headers: Record<string, string>, connections: number, fixedRate?: number): Promise<Measured> {
+/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 10 ms). */
+function rssMb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+}
+
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function measure(target: string, url: string, headers: Record<string, string>, connections: number, fixedRate?: number, pid?: number): Promise<Measured> {
   const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'What is six times seven? Answer briefly.' }] });
   // Warm up connections and JIT before measuring.
   await autocannon({ url, method: 'POST', headers, body, connections, duration: 2 });
   const times: number[] = [];
+  const cpuBefore = cpuSeconds(pid);
+  let peakRssMb = pid === undefined ? undefined : rssMb(pid);
+  const rssSampler = setInterval(() => pid !== undefined && (peakRssMb = Math.max(peakRssMb ?? 0, rssMb(pid))), 100);
   const instance = autocannon({ url, method: 'POST', headers, body, connections, duration, ...(fixedRate ? { overallRate: fixedRate } : {}) });
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     if (statusCode === 200) times.push(responseTime);
   });
   const result = await instance;
+  clearInterval(rssSampler);
+  const cpuUsed = cpuSeconds(pid) - cpuBefore;
   const sorted = Float64Array.from(times).sort();
   return {
     target,
     connections,
+    peakRssMb,
+    cpuMicrosPerRequest: pid === undefined ? undefined : (cpuUsed * 1e6) / Math.max(1, times.length),
     requestsPerSecond: result.requests.average,
     p50: percentile(sorted, 0.5),
     p99: percentile(sorted, 0.99),
@@ -81,39 +103,38 @@ const bare = await startProcess(process.execPath, ['--import', 'tsx', join(root,
 const portkeyPort = 18000 + Math.floor(Math.random() * 1000);
 const portkey = await startProcess(process.execPath, [join(root, 'node_modules/@portkey-ai/gateway/build/start-server.js'), `--port=${portkeyPort}`, '--headless'], /(Ready for connections)/);
 
-const targets: [string, string, Record<string, string>][] = [
-  ['direct (upstream)', `${upstreamUrl}/v1/chat/completions`, { 'content-type': 'application/json', authorization: 'Bearer sk-bench' }],
+const targets: [string, string, Record<string, string>, number | undefined][] = [
+  ['direct (upstream)', `${upstreamUrl}/v1/chat/completions`, { 'content-type': 'application/json', authorization: 'Bearer sk-bench' }, upstream.child.pid],
   // Cache bypassed: this measures the full miss path — auth, parse, pipeline, upstream call, ledger.
-  ['bare Node proxy', `http://127.0.0.1:${bare.match}/v1/chat/completions`, { 'content-type': 'application/json' }],
-  ['Frugal', `${frugal.match}/v1/chat/completions`, { 'content-type': 'application/json', 'cache-control': 'no-store' }],
-  ['Portkey gateway', `http://127.0.0.1:${portkeyPort}/v1/chat/completions`, { 'content-type': 'application/json', authorization: 'Bearer sk-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${upstreamUrl}/v1` }],
+  ['bare Node proxy', `http://127.0.0.1:${bare.match}/v1/chat/completions`, { 'content-type': 'application/json' }, bare.child.pid],
+  ['Frugal', `${frugal.match}/v1/chat/completions`, { 'content-type': 'application/json', 'cache-control': 'no-store' }, frugal.child.pid],
+  ['Portkey gateway', `http://127.0.0.1:${portkeyPort}/v1/chat/completions`, { 'content-type': 'application/json', authorization: 'Bearer sk-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${upstreamUrl}/v1` }, portkey.child.pid],
 ];
 
 const results: Measured[] = [];
 const rated: Measured[] = [];
-const rssMegabytes = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${frugal.child.pid}/status`, 'utf8'))![1]) / 1024;
-const idleRss = rssMegabytes();
-let peakRss = idleRss;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMegabytes())), 200);
+// Idle memory once start-up garbage had a chance to go: a second of quiet first.
+await new Promise((resolve) => setTimeout(resolve, 1_000));
+const idleRss = rssMb(frugal.child.pid!);
+const idleRssBare = rssMb(bare.child.pid!);
 const log = (measured: Measured, note = '') =>
   console.log(`${measured.target.padEnd(18)} c=${String(measured.connections).padEnd(4)}${note} ${measured.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${measured.p50.toFixed(3)} ms  p99 ${measured.p99.toFixed(3)} ms  errors ${measured.errors} non2xx ${measured.non2xx}`);
 try {
   for (const connections of connectionsList) {
-    for (const [name, url, headers] of targets) {
-      const measured = await measure(name, url, headers, connections);
+    for (const [name, url, headers, pid] of targets) {
+      const measured = await measure(name, url, headers, connections, undefined, pid);
       results.push(measured);
       log(measured);
     }
   }
   if (rate) {
-    for (const [name, url, headers] of targets.filter(([name]) => name !== 'Portkey gateway')) {
-      const measured = await measure(name, url, headers, 4, Number(rate));
+    for (const [name, url, headers, pid] of targets.filter(([name]) => name !== 'Portkey gateway')) {
+      const measured = await measure(name, url, headers, 4, Number(rate), pid);
       rated.push(measured);
       log(measured, ` @${rate}/s`);
     }
   }
 } finally {
-  clearInterval(sampler);
   await Promise.all([frugal.stop(), portkey.stop(), bare.stop(), upstream.stop()]);
 }
 
@@ -121,13 +142,13 @@ const lines = [
   `Command: \`npm run bench -- overhead --duration ${duration} --connections ${connectionsList.join(',')} --rate ${rate || 0} --write\``,
   `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; date ${new Date().toISOString().slice(0, 10)}. Upstream, gateway and load generator share the machine.`,
   '',
-  '| target | connections | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | % of direct | errors |',
-  '|---|---|---|---|---|---|---|---|---|',
+  '| target | connections | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | % of direct | CPU µs/request | peak RSS MB | errors |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 for (const measured of results) {
   const direct = results.find((candidate) => candidate.target.startsWith('direct') && candidate.connections === measured.connections)!;
   const added = (value: number, base: number) => (measured === direct ? '—' : (value - base).toFixed(3));
-  lines.push(`| ${measured.target} | ${measured.connections} | ${measured.requestsPerSecond.toFixed(0)} | ${measured.p50.toFixed(3)} | ${measured.p99.toFixed(3)} | ${added(measured.p50, direct.p50)} | ${added(measured.p99, direct.p99)} | ${((100 * measured.requestsPerSecond) / direct.requestsPerSecond).toFixed(0)}% | ${measured.errors + measured.non2xx} |`);
+  lines.push(`| ${measured.target} | ${measured.connections} | ${measured.requestsPerSecond.toFixed(0)} | ${measured.p50.toFixed(3)} | ${measured.p99.toFixed(3)} | ${added(measured.p50, direct.p50)} | ${added(measured.p99, direct.p99)} | ${((100 * measured.requestsPerSecond) / direct.requestsPerSecond).toFixed(0)}% | ${measured.cpuMicrosPerRequest?.toFixed(0) ?? '—'} | ${measured.peakRssMb?.toFixed(0) ?? '—'} | ${measured.errors + measured.non2xx} |`);
 }
 for (const connections of connectionsList) {
   const frugalRow = results.find((row) => row.target === 'Frugal' && row.connections === connections)!;
@@ -136,10 +157,11 @@ for (const connections of connectionsList) {
   lines.push('', `At ${connections} connection(s): Frugal/Portkey throughput = ${(frugalRow.requestsPerSecond / portkeyRow.requestsPerSecond).toFixed(2)}×; Frugal reaches ${((100 * frugalRow.requestsPerSecond) / bareRow.requestsPerSecond).toFixed(0)}% of the bare Node proxy's throughput and adds ${(frugalRow.p50 - bareRow.p50).toFixed(3)} ms at p50 on top of it.`);
 }
 if (rated.length === 3) {
-  const [direct, , through] = rated;
-  lines.push('', `At a fixed ${rate} req/s (4 connections): direct p50 ${direct.p50.toFixed(3)} ms / p99 ${direct.p99.toFixed(3)} ms; through Frugal p50 ${through.p50.toFixed(3)} ms / p99 ${through.p99.toFixed(3)} ms — Frugal adds **${(through.p50 - direct.p50).toFixed(3)} ms at p50 and ${(through.p99 - direct.p99).toFixed(3)} ms at p99**.`);
+  const [direct, bareRated, through] = rated;
+  lines.push('', `At a fixed ${rate} req/s (4 connections): direct p50 ${direct.p50.toFixed(3)} ms / p99 ${direct.p99.toFixed(3)} ms; through the bare Node proxy p50 ${bareRated.p50.toFixed(3)} ms / p99 ${bareRated.p99.toFixed(3)} ms; through Frugal p50 ${through.p50.toFixed(3)} ms / p99 ${through.p99.toFixed(3)} ms — Frugal adds **${(through.p50 - direct.p50).toFixed(3)} ms at p50 and ${(through.p99 - direct.p99).toFixed(3)} ms at p99**.`);
 }
-lines.push('', `Frugal's resident memory (RSS): ${idleRss.toFixed(0)} MB idle after start-up, ${peakRss.toFixed(0)} MB at peak under the load above.`);
+const peakOf = (target: string) => Math.max(...[...results, ...rated].filter((row) => row.target === target).map((row) => row.peakRssMb ?? 0));
+lines.push('', `Resident memory (RSS): Frugal ${idleRss.toFixed(0)} MB idle after start-up, ${peakOf('Frugal').toFixed(0)} MB at peak under the load above; the bare Node proxy ${idleRssBare.toFixed(0)} MB idle, ${peakOf('bare Node proxy').toFixed(0)} MB at peak.`);
 const markdown = lines.join('\n') + '\n';
 console.log('\n' + markdown);
 if (write) {

@@ -79,7 +79,13 @@ export class SqliteWriterThread {
   }
 
   #start(): Worker {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver: driverPath, path: this.#path, sql: this.#sql } });
+    // The thread only turns posted rows into INSERTs: a small heap keeps its resident memory small
+    // (a default isolate grows a 16 MB+ young generation under a steady stream of batches).
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { driver: driverPath, path: this.#path, sql: this.#sql },
+      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
+    });
     worker.unref();
     worker.on('message', (message: { id: number; ok: boolean; message?: string; code?: string }) => {
       const waiting = this.#waiting.get(message.id);
