@@ -309,3 +309,44 @@ for (const [name, scorer] of Object.entries(experiments)) {
 }
 void ranks;
 void trainRouterModel;
+
+/**
+ * `--holdout`: the deployable threshold of the bench (inner 3-fold CV on each fold's training prompts),
+ * transferred to the held-out fold either as the threshold value (the bench's way) or as the share of
+ * prompts sent to Mixtral (the held-out fold's top-scored share, no outcome used).
+ */
+if (args.includes('--holdout')) {
+  const scorer = softmaxScorer(base, D, { lr: 0.03 });
+  for (const seed of seeds) {
+    const outer = new Float64Array(n);
+    const byThreshold = new Array<boolean>(n).fill(false);
+    const byShare = new Array<boolean>(n).fill(false);
+    for (const fold of crossValidationFolds(lines, 5, seed)) {
+      scorer(fold.train, fold.test, outer);
+      const inner = new Float64Array(n);
+      for (const innerFold of crossValidationFolds(fold.train.map((i) => lines[i]), 3, seed + 1)) {
+        scorer(innerFold.train.map((p) => fold.train[p]), innerFold.test.map((p) => fold.train[p]), inner);
+      }
+      const trainStrong = fold.train.reduce((sum, i) => sum + strongScore[i], 0) / fold.train.length;
+      const sorted = fold.train.map((i) => inner[i]).sort((a, b) => a - b);
+      let best: { cost: number; threshold: number; share: number } | undefined;
+      for (let step = 0; step <= 200; step++) {
+        const threshold = step === 200 ? 1.01 : sorted[Math.min(sorted.length - 1, Math.floor((step / 200) * sorted.length))];
+        let quality = 0;
+        let cost = 0;
+        let weak = 0;
+        for (const i of fold.train) inner[i] >= threshold ? ((quality += weakScore[i]), (cost += weakCost[i]), weak++) : ((quality += strongScore[i]), (cost += strongCost[i]));
+        if (quality / fold.train.length >= 0.95 * trainStrong - 1e-12 && (!best || cost < best.cost)) best = { cost, threshold, share: weak / fold.train.length };
+      }
+      const order = fold.test.slice().sort((a, b) => outer[b] - outer[a]);
+      order.forEach((i, rank) => (byShare[i] = rank < Math.round((best?.share ?? 0) * fold.test.length)));
+      for (const i of fold.test) byThreshold[i] = outer[i] >= (best?.threshold ?? 1.01);
+    }
+    for (const [name, accept] of [['threshold transfer', byThreshold], ['share transfer', byShare]] as const) {
+      let quality = 0;
+      let weak = 0;
+      accept.forEach((a, i) => (a ? ((quality += weakScore[i]), weak++) : (quality += strongScore[i])));
+      console.log(`holdout seed ${seed} ${name}: ${((weak / n) * 100).toFixed(1)}% avoided at ${((quality / n / strongMean) * 100).toFixed(1)}% quality`);
+    }
+  }
+}
