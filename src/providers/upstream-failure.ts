@@ -1,5 +1,6 @@
 import { errors as undiciErrors, type Dispatcher } from 'undici';
 import type { TimedSignal } from './timed-signal.ts';
+import { AttemptTimeoutError } from './dispatch-text.ts';
 import { UpstreamError, parseRetryAfter } from './upstream-error.ts';
 
 /** Replaces every provider secret in a text before it can reach a message, a log line or a client. */
@@ -16,10 +17,16 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
 export async function httpFailure(provider: string, response: Dispatcher.ResponseData, secrets: readonly string[]): Promise<UpstreamError> {
   let text = '';
   try {
-    text = (await response.body.text()).slice(0, 2_000);
+    text = await response.body.text();
   } catch {
     // The body only feeds the message.
   }
+  return httpFailureFromText(provider, response.statusCode, response.headers, text, secrets);
+}
+
+/** {@link httpFailure} for an answer already read whole. */
+export function httpFailureFromText(provider: string, statusCode: number, headers: Record<string, string | string[] | undefined>, body: string, secrets: readonly string[]): UpstreamError {
+  const text = body.slice(0, 2_000);
   let detail = text;
   try {
     const parsed = JSON.parse(text) as { error?: { message?: string } | string; message?: string };
@@ -27,9 +34,9 @@ export async function httpFailure(provider: string, response: Dispatcher.Respons
   } catch {
     // Not JSON: keep the text.
   }
-  return new UpstreamError('http', `upstream ${provider} answered ${response.statusCode}: ${redactSecrets(detail, secrets).slice(0, 300)}`, {
-    status: response.statusCode,
-    retryAfterMs: parseRetryAfter(response.headers as Record<string, string | string[] | undefined>),
+  return new UpstreamError('http', `upstream ${provider} answered ${statusCode}: ${redactSecrets(detail, secrets).slice(0, 300)}`, {
+    status: statusCode,
+    retryAfterMs: parseRetryAfter(headers),
     body: redactSecrets(text, secrets),
   });
 }
@@ -38,7 +45,7 @@ export async function httpFailure(provider: string, response: Dispatcher.Respons
 export function transportFailure(provider: string, error: unknown, timed: TimedSignal | undefined, clientSignal: AbortSignal): UpstreamError {
   if (error instanceof UpstreamError) return error;
   if (clientSignal.aborted) return new UpstreamError('aborted', 'the client went away', { cause: error });
-  if (timed?.timedOut() || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
+  if (timed?.timedOut() || error instanceof AttemptTimeoutError || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
     return new UpstreamError('timeout', `upstream ${provider} timed out`);
   }
   const code = (error as { code?: string }).code ?? 'unknown';

@@ -11,7 +11,8 @@ import { decodeSse } from '../../protocol/sse-decode.ts';
 import type { AdapterChatResult, CallOptions, ProviderAdapter, ProviderBatchApi } from '../spec.ts';
 import { OpenAIBatchApi } from './openai-batch-api.ts';
 import { UpstreamError } from '../upstream-error.ts';
-import { httpFailure, redactSecrets, transportFailure } from '../upstream-failure.ts';
+import { httpFailure, httpFailureFromText, redactSecrets, transportFailure } from '../upstream-failure.ts';
+import { dispatchText, type TextAnswer } from '../dispatch-text.ts';
 import { withTimeout, type TimedSignal } from '../timed-signal.ts';
 
 export interface OpenAICompatibleOptions {
@@ -137,28 +138,22 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
   }
 
   async #post(path: string, payload: unknown, options: CallOptions, _stream: boolean): Promise<unknown> {
-    const timed = withTimeout(options.signal, options.timeoutMs);
+    let answer: TextAnswer;
     try {
-      const response = await this.#pool.request({
-        path: `${this.#basePath}${path}`,
-        method: 'POST',
-        headers: this.#headers,
-        body: JSON.stringify(payload),
-        signal: timed.signal,
-        headersTimeout: options.timeoutMs,
-        bodyTimeout: options.timeoutMs,
-      });
-      if (response.statusCode >= 300) throw await this.#httpError(response);
-      const text = await response.body.text();
-      try {
-        return JSON.parse(text);
-      } catch {
-        throw new UpstreamError('protocol', `upstream ${this.name} sent a body that is not JSON`);
-      }
+      answer = await dispatchText(
+        this.#pool,
+        { path: `${this.#basePath}${path}`, method: 'POST', headers: this.#headers, body: JSON.stringify(payload), headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs },
+        options.signal,
+        options.timeoutMs,
+      );
     } catch (error) {
-      throw this.#mapError(error, timed, options.signal);
-    } finally {
-      timed.clear();
+      throw this.#mapError(error, undefined, options.signal);
+    }
+    if (answer.statusCode >= 300) throw httpFailureFromText(this.name, answer.statusCode, answer.headers, answer.text, this.#secrets);
+    try {
+      return JSON.parse(answer.text);
+    } catch {
+      throw new UpstreamError('protocol', `upstream ${this.name} sent a body that is not JSON`);
     }
   }
 
