@@ -56,19 +56,40 @@ function cpuSeconds(pid: number | undefined): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** Seconds of each run spent warming up (connections opened, JIT warm) before anything is counted. */
+const WARM_UP_SECONDS = 3;
+
+/**
+ * One autocannon run per target and connection count: the first WARM_UP_SECONDS on the same connections
+ * are not counted, so every figure is steady state (opening hundreds of connections at once against a
+ * busy server costs its first answers a second or more, which is not the gateway's per-request cost).
+ */
 async function measure(target: string, url: string, headers: Record<string, string>, connections: number, fixedRate?: number, pid?: number): Promise<Measured> {
   const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'What is six times seven? Answer briefly.' }] });
-  // Warm up connections and JIT before measuring.
-  await autocannon({ url, method: 'POST', headers, body, connections, duration: 2 });
   const times: number[] = [];
-  const cpuBefore = cpuSeconds(pid);
-  let peakRssMb = pid === undefined ? undefined : rssMb(pid);
-  const rssSampler = setInterval(() => pid !== undefined && (peakRssMb = Math.max(peakRssMb ?? 0, rssMb(pid))), 100);
-  const instance = autocannon({ url, method: 'POST', headers, body, connections, duration, ...(fixedRate ? { overallRate: fixedRate } : {}) });
+  let counting = false;
+  let cpuBefore = Number.NaN;
+  let peakRssMb: number | undefined;
+  let countedFrom = 0;
+  const rssSampler = setInterval(() => counting && pid !== undefined && (peakRssMb = Math.max(peakRssMb ?? 0, rssMb(pid))), 100);
+  const warmUp = setTimeout(() => {
+    counting = true;
+    cpuBefore = cpuSeconds(pid);
+    countedFrom = performance.now();
+    if (pid !== undefined) peakRssMb = rssMb(pid);
+  }, WARM_UP_SECONDS * 1_000);
+  const instance = autocannon({ url, method: 'POST', headers, body, connections, duration: WARM_UP_SECONDS + duration, ...(fixedRate ? { overallRate: fixedRate } : {}) });
+  let errors = 0;
+  let non2xx = 0;
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    if (!counting) return;
     if (statusCode === 200) times.push(responseTime);
+    else non2xx += 1;
   });
-  const result = await instance;
+  instance.on('reqError', () => counting && (errors += 1));
+  await instance;
+  const seconds = (performance.now() - countedFrom) / 1_000;
+  clearTimeout(warmUp);
   clearInterval(rssSampler);
   const cpuUsed = cpuSeconds(pid) - cpuBefore;
   const sorted = Float64Array.from(times).sort();
@@ -77,11 +98,11 @@ async function measure(target: string, url: string, headers: Record<string, stri
     connections,
     peakRssMb,
     cpuMicrosPerRequest: pid === undefined ? undefined : (cpuUsed * 1e6) / Math.max(1, times.length),
-    requestsPerSecond: result.requests.average,
+    requestsPerSecond: times.length / seconds,
     p50: percentile(sorted, 0.5),
     p99: percentile(sorted, 0.99),
-    errors: result.errors,
-    non2xx: result.non2xx,
+    errors,
+    non2xx,
   };
 }
 
@@ -140,7 +161,7 @@ try {
 
 const lines = [
   `Command: \`npm run bench -- overhead --duration ${duration} --connections ${connectionsList.join(',')} --rate ${rate || 0} --write\``,
-  `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; date ${new Date().toISOString().slice(0, 10)}. Upstream, gateway and load generator share the machine.`,
+  `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; date ${new Date().toISOString().slice(0, 10)}. Upstream, gateway and load generator share the machine. Each run: ${WARM_UP_SECONDS} s of warm-up on the same connections, then ${duration} s counted (steady state).`,
   '',
   '| target | connections | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | % of direct | CPU µs/request | peak RSS MB | errors |',
   '|---|---|---|---|---|---|---|---|---|---|---|',

@@ -78,11 +78,17 @@ function health(gateway: Gateway): RouteHandler {
   };
 }
 
+/** Pending connections the kernel may queue for accept (capped by net.core.somaxconn). */
+const LISTEN_BACKLOG = 4096;
+
 export async function listen(gateway: Gateway, port: number, host: string, extensions: ServerExtensions = {}): Promise<RunningServer> {
   const { server, authenticator } = createFrugalServer(gateway, extensions);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    // A deep accept queue: Node's default of 511 overflows when hundreds of clients connect at once to a
+    // busy gateway, and the kernel then drops their handshakes, which clients retry only after 1 s, then 3 s.
+    // The kernel caps it at net.core.somaxconn.
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => resolve());
   });
   const address = server.address() as AddressInfo;
   const displayHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
