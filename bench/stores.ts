@@ -8,7 +8,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { sampleLedgerRecord } from '../src/store/contract/sample-ledger-record.ts';
-import { uniqueRunId } from '../src/store/contract/store-fixture.ts';
+import { uniqueRunId } from '../src/store/contract/unique-run-id.ts';
 import { MemoryCounterStore } from '../src/store/memory/memory-counter-store.ts';
 import { MemoryKeyValueStore } from '../src/store/memory/memory-key-value-store.ts';
 import { MemoryLedgerStore } from '../src/store/memory/memory-ledger-store.ts';
@@ -98,7 +98,8 @@ async function benchCounters(name: string, store: CounterStore): Promise<void> {
 report('| store | backend | operation | result |');
 report('|---|---|---|---|');
 await benchLedger('memory', new MemoryLedgerStore());
-await benchLedger('sqlite', new SqliteLedgerStore({ path: join(directory, 'ledger.db') }));
+await benchLedger('sqlite (writer thread, default)', new SqliteLedgerStore({ path: join(directory, 'ledger.db') }));
+await benchLedger('sqlite (inline writes)', new SqliteLedgerStore({ path: join(directory, 'ledger-inline.db'), writerThread: false }));
 const schema = `frugal_bench_${runId}`;
 try {
   await benchLedger('postgres', await PostgresLedgerStore.open({ url: postgresUrl, schema }));

@@ -1,4 +1,5 @@
 import { afterEach } from 'vitest';
+export { uniqueRunId } from './unique-run-id.ts';
 
 /**
  * What a contract suite needs from a backend: a fresh, isolated storage per test, opened as many
@@ -15,10 +16,6 @@ export interface StoreFixture<Store> {
 /** Creates one fixture per test; called inside the test, so each test has its own storage. */
 export type StoreFixtureFactory<Store> = () => StoreFixture<Store> | Promise<StoreFixture<Store>>;
 
-/** Per-run name suffix so parallel test files (and parallel CI jobs on one server) never collide. */
-export function uniqueRunId(): string {
-  return `${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-}
 
 /** The per-test fixture and the stores a contract test opened, all closed and destroyed after the test. */
 export interface StoreHarness<Store, Fixture extends StoreFixture<Store>> {
