@@ -80,6 +80,14 @@ export class BudgetGuard {
    * `rateLimits: false` reserves budget only — for spend the gateway itself adds to a request (shadow
    * evaluation), which is not a request of the client's.
    */
+  /**
+   * False when nothing can apply to the request: no budget in config and no virtual key (whose budgets
+   * and rate limits live with the key). The stage then skips the guard without building an estimate.
+   */
+  mayApply(context: GuardedContext): boolean {
+    return this.#configured.length > 0 || (context.keyId !== null && this.#keys !== undefined);
+  }
+
   async reserve(context: GuardedContext, estimate: CostEstimate, options: { rateLimits?: boolean } = {}): Promise<BudgetHold> {
     const key = context.keyId !== null && this.#keys ? await this.#keys.byId(context.keyId) : undefined;
     const budgets = applicableBudgets(this.#configured, context, key);

@@ -1,7 +1,7 @@
 import type { Gateway } from '../../gateway/build-gateway.ts';
-import type { ChatChunk } from '../../protocol/openai/chat-schema.ts';
+import type { ChatChunk, ChatRequest } from '../../protocol/openai/chat-schema.ts';
 import { countChatTokens } from '../../tokens/count-tokens.ts';
-import type { ModelEntry, RequestContext, Stage } from '../types.ts';
+import type { ChatOutcome, ModelEntry, RequestContext, Stage } from '../types.ts';
 import { BudgetGuard, budgetGuardFor, type BudgetGuardOptions } from './budget-guard.ts';
 import { estimateWorstCase } from './estimate-worst-case.ts';
 import type { CompiledRoute } from '../route/route-stage.ts';
@@ -34,8 +34,8 @@ function budgetStage(
   routes: Readonly<Record<string, unknown>>,
   compiledRoutes: ReadonlyMap<string, CompiledRoute> | undefined,
 ): Stage {
-  return (next) =>
-    async function budget(request, context) {
+  return (next) => {
+    const guarded = async function budget(request: ChatRequest, context: RequestContext): Promise<ChatOutcome> {
       const hold = await guard.reserve(context, {
         inputTokens: () => countChatTokens(request),
         worstCaseNano: (inputTokens) => estimateWorstCase({ request, inputTokens, context, models, routes, compiledRoute: context.route === undefined ? undefined : compiledRoutes?.get(context.route) }),
@@ -55,6 +55,9 @@ function budgetStage(
       }
       return { kind: 'stream', stream: settleWhenDone(outcome.stream, finish) };
     };
+    // Most requests of a gateway without budgets and keys: straight through, no estimate built.
+    return (request, context) => (guard.mayApply(context) ? guarded(request, context) : next(request, context));
+  };
 }
 
 /** Settles once the stream ends, however it ends (completed, failed, or the client went away). */
