@@ -52,6 +52,31 @@ describe('dispatchText (buffered upstream calls)', () => {
     await expect.poll(() => closedEarly.filter((url) => url === '/hang').length).toBe(2);
   });
 
+  it('drops a call whose client left while it waited for a connection, and keeps the connection', async () => {
+    const single = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: 1 });
+    const connections = new Set<unknown>();
+    const seen: string[] = [];
+    const onRequest = (request: IncomingMessage) => {
+      connections.add(request.socket);
+      seen.push(String(request.headers['x-id']));
+    };
+    server.on('request', onRequest);
+    try {
+      const first = dispatchText(single, { path: '/ok', method: 'POST', body: '{}', headers: { 'x-id': 'first' } }, new AbortController().signal, 2_000);
+      const client = new AbortController();
+      const queued = dispatchText(single, { path: '/ok', method: 'POST', body: '{}', headers: { 'x-id': 'queued' } }, client.signal, 2_000);
+      client.abort(new Error('gone while queued'));
+      await expect(queued).rejects.toThrow('gone while queued');
+      await first;
+      await dispatchText(single, { path: '/ok', method: 'POST', body: '{}', headers: { 'x-id': 'after' } }, new AbortController().signal, 2_000);
+      expect(seen).toEqual(['first', 'after']);
+      expect(connections.size).toBe(1);
+    } finally {
+      server.off('request', onRequest);
+      await single.destroy();
+    }
+  });
+
   it('never sends a call whose client is already gone', async () => {
     const client = new AbortController();
     client.abort(new Error('gone'));

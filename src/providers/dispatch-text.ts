@@ -22,7 +22,8 @@ export interface TextAnswer {
  * its own: the attempt's deadline (`timeoutMs`, to the last byte of the answer) is a timer and the
  * client's signal gets one listener, both aborting the dispatch directly. Rejects with the transport
  * error (an `AttemptTimeoutError` for the deadline, the signal's reason when the client went away).
- * A call aborted before undici started it is refused at its start, so it never reaches the upstream.
+ * A call stopped while it waits for a pooled connection is dropped when its turn comes, without being
+ * sent and without closing the connection it was given.
  */
 export function dispatchText(
   dispatcher: Dispatcher,
@@ -61,8 +62,11 @@ export function dispatchText(
 
     dispatcher.dispatch(options, {
       onRequestStart(started) {
+        // Stopped while queued for a connection: throwing here makes undici drop the request before
+        // writing it, and keep the connection (aborting would destroy it, so a burst of clients going
+        // away would cost the gateway its pooled upstream connections).
+        if (stopReason) throw stopReason;
         controller = started;
-        if (stopReason) started.abort(stopReason);
       },
       onResponseStart(_controller, status, responseHeaders) {
         statusCode = status;
