@@ -119,7 +119,8 @@ models:
   bench-model: { provider: upstream, price: { input: 0.15, output: 0.6 } }
 `,
 );
-const frugal = await startProcess(process.execPath, [join(root, 'bin/frugal.js'), 'serve', '--config', configPath, '--port', '0'], /Frugal listening on (http:\/\/[^"\s]+)/, { FRUGAL_DATA_DIR: dataDir });
+// As `npm start` and the `frugal` command run it (the V8 flag is on their command line).
+const frugal = await startProcess(process.execPath, ['--max-semi-space-size=32', join(root, 'bin/frugal.js'), 'serve', '--config', configPath, '--port', '0'], /Frugal listening on (http:\/\/[^"\s]+)/, { FRUGAL_DATA_DIR: dataDir });
 const bare = await startProcess(process.execPath, ['--import', 'tsx', join(root, 'bench/_bare-proxy.ts')], /listening (\d+)/, { UPSTREAM_ORIGIN: upstreamUrl });
 const portkeyPort = 18000 + Math.floor(Math.random() * 1000);
 const portkey = await startProcess(process.execPath, [join(root, 'node_modules/@portkey-ai/gateway/build/start-server.js'), `--port=${portkeyPort}`, '--headless'], /(Ready for connections)/);

@@ -24,7 +24,7 @@ const binary = join(import.meta.dirname, '..', '..', 'bin', 'frugal.js');
 export async function spawnFrugal(config: string | Record<string, unknown>, dataDir: string, name = 'frugal', env: Record<string, string> = {}): Promise<SpawnedFrugal> {
   const configPath = join(dataDir, typeof config === 'string' ? `${name}.config.yaml` : `${name}.json`);
   writeFileSync(configPath, typeof config === 'string' ? config : JSON.stringify(config));
-  const child = spawn(process.execPath, [binary, 'serve', '--config', configPath, '--port', '0', '--host', '127.0.0.1'], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=32', binary, 'serve', '--config', configPath, '--port', '0', '--host', '127.0.0.1'], {
     env: { ...process.env, FRUGAL_DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
