@@ -162,7 +162,7 @@ try {
 
 const lines = [
   `Command: \`npm run bench -- overhead --duration ${duration} --connections ${connectionsList.join(',')} --rate ${rate || 0} --write\``,
-  `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; date ${new Date().toISOString().slice(0, 10)}. Upstream, gateway and load generator share the machine. Each run: ${WARM_UP_SECONDS} s of warm-up on the same connections, then ${duration} s counted (steady state).`,
+  `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; date ${new Date().toISOString().slice(0, 10)}. Upstream, gateway and load generator share the machine. Each run: ${WARM_UP_SECONDS} s of warm-up on the same connections, then ${duration} s counted (steady state). Frugal runs as \`npm start\` runs it (\`node --max-semi-space-size=32\`).`,
   '',
   '| target | connections | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | % of direct | CPU µs/request | peak RSS MB | errors |',
   '|---|---|---|---|---|---|---|---|---|---|---|',
