@@ -95,12 +95,27 @@ export class BudgetGuard {
     if (budgets.length === 0 && !limited) return NOTHING_HELD;
 
     const inputTokens = estimate.inputTokens();
-    if (key && limited) await this.#counted(() => this.#limiter.admit(key, inputTokens), context);
+    // Budgets first, then the key's rate limits: a request a budget refuses never uses up the key's
+    // requests or tokens per minute (which other features behind the same key still need); a request
+    // the rate limit refuses gives its budget reservation back at once.
     let reservation: Reservation | undefined;
     if (budgets.length > 0) {
       const worstCase = estimate.worstCaseNano(inputTokens);
       reservation = await this.#counted(() => this.#enforcer.reserve(budgets, worstCase, context.requestId), context);
       context.trace.push({ stage: 'budget', detail: `reserved $${formatUsd(worstCase)} (worst case) on ${budgets.length} budget(s)`, data: { budgets: budgets.map((entry) => entry.id), worstCaseUsd: formatUsd(worstCase) } });
+    }
+    if (key && limited) {
+      try {
+        await this.#counted(() => this.#limiter.admit(key, inputTokens), context);
+      } catch (error) {
+        if (reservation) {
+          const held = reservation;
+          await this.#enforcer.settle(held, 0, context.requestId).catch((settleError: unknown) => {
+            this.#logger?.error({ err: settleError, requestId: context.requestId }, 'could not release the budget reservation of a rate-limited request');
+          });
+        }
+        throw error;
+      }
     }
     let settled = false;
     return {

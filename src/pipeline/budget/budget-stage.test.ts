@@ -171,6 +171,34 @@ describe('budget stage', () => {
     expect(fetched).toBe(0);
   });
 
+  it('does not count a request a budget refuses against the key\'s requests per minute', async () => {
+    const key: VirtualKey = {
+      id: 'key_both', name: 'k', tenant: 'default', prefix: 'frg-sk-abc', tags: {}, allowedModels: null, rpm: 2, tpm: null, budgets: [], createdAt: 0, revokedAt: null,
+    };
+    const { run } = setup([{ scope: 'tag', tag: 'feature=support', limit_usd: '0.0001', period: 'day' }], { keys: { byId: async () => key } });
+    for (let index = 0; index < 3; index++) {
+      const refused = await rejection(run(upstream(1_000), { keyId: key.id, tags: { feature: 'support' } }));
+      expect(refused.code).toBe('budget_exceeded');
+    }
+    // The key's two requests per minute are still there for its other features.
+    const search = upstream(0);
+    await run(search, { keyId: key.id, tags: { feature: 'search' } });
+    await run(search, { keyId: key.id, tags: { feature: 'search' } });
+    expect(search.calls).toBe(2);
+    expect((await rejection(run(upstream(0), { keyId: key.id, tags: { feature: 'search' } }))).code).toBe('rate_limit_exceeded');
+  });
+
+  it('gives the budget reservation back when the rate limit refuses', async () => {
+    const key: VirtualKey = {
+      id: 'key_rl2', name: 'k', tenant: 'default', prefix: 'frg-sk-abc', tags: {}, allowedModels: null, rpm: 1, tpm: null, budgets: [], createdAt: 0, revokedAt: null,
+    };
+    const { run, status } = setup([{ scope: 'global', limit_usd: 1, period: 'month' }], { keys: { byId: async () => key } });
+    await run(upstream(0), { keyId: key.id });
+    expect((await rejection(run(upstream(0), { keyId: key.id }))).code).toBe('rate_limit_exceeded');
+    const [global] = await status();
+    expect(global.reserved_nano).toBe(0);
+  });
+
   it('enforces requests per minute for a key with retry-after', async () => {
     const key: VirtualKey = {
       id: 'key_rl', name: 'k', tenant: 'default', prefix: 'frg-sk-abc', tags: {}, allowedModels: null, rpm: 2, tpm: null, budgets: [], createdAt: 0, revokedAt: null,
