@@ -1,7 +1,7 @@
 import { o200k } from '../../../tokens/o200k.ts';
 import type { Embedder } from './embedder.ts';
 import { normalizeVector } from './embedder.ts';
-import { analyzeText, canonicalWord, STOPWORDS } from './text-features.ts';
+import { analyzeText, canonicalWord, charGrams, STOPWORDS } from './text-features.ts';
 
 /** Tunables of the built-in embedder; the defaults are what docs/benchmarks/semantic-cache.md measured. */
 export interface LocalEmbedderOptions {
@@ -72,11 +72,7 @@ function embedLocally(text: string, settings: Required<LocalEmbedderOptions>): F
 /** Character 3–5-grams of one word; their total weight is the word's, so long words do not dominate. */
 function addCharGrams(vector: Float32Array, word: string, totalWeight: number): void {
   if (/^\d/.test(word)) return;
-  const padded = `<${word}>`;
-  const grams: string[] = [];
-  for (let size = 3; size <= 5; size++) {
-    for (let start = 0; start + size <= padded.length; start++) grams.push(padded.slice(start, start + size));
-  }
+  const grams = charGrams(word);
   if (grams.length === 0) return;
   const each = totalWeight / Math.sqrt(grams.length);
   for (const gram of grams) addFeature(vector, 'c:' + gram, each);

@@ -1,5 +1,5 @@
 import { rarity } from './local-embedder.ts';
-import { analyzeText, canonicalWord, STOPWORDS } from './text-features.ts';
+import { analyzeText, canonicalWord, charGrams, STOPWORDS } from './text-features.ts';
 
 /**
  * Version of the feature scheme below. The weights file records the version it was trained with;
@@ -49,11 +49,7 @@ export function staticFeatures(text: string, bucketCount: number, withNames = fa
 }
 
 function addCharGrams(word: string, totalWeight: number, add: (feature: string, weight: number) => void): void {
-  const padded = `<${word}>`;
-  const grams: string[] = [];
-  for (let size = 3; size <= 5; size++) {
-    for (let start = 0; start + size <= padded.length; start++) grams.push(padded.slice(start, start + size));
-  }
+  const grams = charGrams(word);
   if (grams.length === 0) return;
   const each = totalWeight / Math.sqrt(grams.length);
   for (const gram of grams) add('c:' + gram, each);

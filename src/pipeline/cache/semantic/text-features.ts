@@ -157,3 +157,13 @@ export function analyzeText(text: string): AnalyzedText {
   }
   return { words, contentTerms };
 }
+
+/** Character 3–5-grams of one word padded as `<word>` (the embedders' sub-word features). */
+export function charGrams(word: string): string[] {
+  const padded = `<${word}>`;
+  const grams: string[] = [];
+  for (let size = 3; size <= 5; size++) {
+    for (let start = 0; start + size <= padded.length; start++) grams.push(padded.slice(start, start + size));
+  }
+  return grams;
+}
