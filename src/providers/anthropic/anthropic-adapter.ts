@@ -8,7 +8,8 @@ import { messagesResponseSchema } from '../../protocol/anthropic/messages-schema
 import type { AdapterChatResult, CallOptions, ProviderAdapter, ProviderBatchApi } from '../spec.ts';
 import { AnthropicBatchApi } from './anthropic-batch-api.ts';
 import { UpstreamError } from '../upstream-error.ts';
-import { httpFailure, redactSecrets, transportFailure } from '../upstream-failure.ts';
+import { httpFailure, httpFailureFromText, redactSecrets, transportFailure } from '../upstream-failure.ts';
+import { dispatchText, type TextAnswer } from '../dispatch-text.ts';
 import { withTimeout, type TimedSignal } from '../timed-signal.ts';
 
 export interface AnthropicAdapterOptions {
@@ -76,24 +77,27 @@ export class AnthropicAdapter implements ProviderAdapter {
   }
 
   async chat(request: ChatRequest, options: CallOptions): Promise<AdapterChatResult> {
-    const timed = withTimeout(options.signal, options.timeoutMs);
+    let answer: TextAnswer;
     try {
-      const response = await this.#send(this.#body(request, options, false), timed, options);
-      const text = await response.body.text();
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        throw new UpstreamError('protocol', `upstream ${this.name} sent a body that is not JSON`);
-      }
-      const parsed = messagesResponseSchema.safeParse(json);
-      if (!parsed.success) throw new UpstreamError('protocol', `upstream ${this.name} sent a malformed message`);
-      return { response: anthropicResponseToChat(parsed.data), native: { protocol: 'anthropic', body: json as Record<string, unknown> } };
+      answer = await dispatchText(
+        this.#pool,
+        { path: `${this.#basePath}/v1/messages`, method: 'POST', headers: this.#headers, body: JSON.stringify(this.#body(request, options, false)), headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs },
+        options.signal,
+        options.timeoutMs,
+      );
     } catch (error) {
-      throw this.#mapError(error, timed, options.signal);
-    } finally {
-      timed.clear();
+      throw this.#mapError(error, undefined, options.signal);
     }
+    if (answer.statusCode >= 300) throw httpFailureFromText(this.name, answer.statusCode, answer.headers, answer.text, this.#secrets);
+    let json: unknown;
+    try {
+      json = JSON.parse(answer.text);
+    } catch {
+      throw new UpstreamError('protocol', `upstream ${this.name} sent a body that is not JSON`);
+    }
+    const parsed = messagesResponseSchema.safeParse(json);
+    if (!parsed.success) throw new UpstreamError('protocol', `upstream ${this.name} sent a malformed message`);
+    return { response: anthropicResponseToChat(parsed.data), native: { protocol: 'anthropic', body: json as Record<string, unknown> } };
   }
 
   async stream(request: ChatRequest, options: CallOptions): Promise<AsyncIterable<ChatChunk>> {
@@ -145,11 +149,12 @@ export class AnthropicAdapter implements ProviderAdapter {
     await this.#pool.close();
   }
 
+  /** Opens a streamed Messages call (buffered calls go through `dispatchText`). */
   async #send(body: Record<string, unknown>, timed: TimedSignal, options: CallOptions): Promise<Dispatcher.ResponseData> {
     const response = await this.#pool.request({
       path: `${this.#basePath}/v1/messages`,
       method: 'POST',
-      headers: body.stream ? { ...this.#headers, accept: 'text/event-stream' } : this.#headers,
+      headers: { ...this.#headers, accept: 'text/event-stream' },
       body: JSON.stringify(body),
       signal: timed.signal,
       headersTimeout: options.timeoutMs,
