@@ -66,7 +66,11 @@ describe.skipIf(!redisUp)('Redis cache shared by two gateway replicas', () => {
   let replicaB: TestGateway;
 
   beforeAll(async () => {
-    const config = gatewayConfig({ store: 'memory', redis: testRedisUrl, cache: { key_prefix: keyPrefix } });
+    const config = gatewayConfig({
+      store: 'memory',
+      redis: testRedisUrl,
+      cache: { key_prefix: keyPrefix, semantic: { sync_interval_ms: 100 }, overrides: { faq: { semantic: { enabled: true } } } },
+    });
     replicaA = await startTestGateway(config);
     replicaB = await startTestGateway(config);
   });
@@ -83,6 +87,18 @@ describe.skipIf(!redisUp)('Redis cache shared by two gateway replicas', () => {
     expect((await ask(replicaA, 'gpt-4o', 'Shared question?')).cache).toBe('miss');
     expect(await ask(replicaB, 'gpt-4o', 'Shared question?')).toEqual({ text: 'Answered once for the fleet.', cache: 'hit' });
     expect(upstream.requestsTo('/v1/chat/completions')).toHaveLength(1);
+  });
+
+  it('shares semantic entries live: a replica already holding the namespace hits what the other stored', async () => {
+    upstream.reset();
+    upstream.script({ text: 'First answer.' }, { text: 'Refunds take 5 working days.' });
+    // B loads the namespace (same context: no system prompt) before A stores anything in it.
+    expect((await ask(replicaB, 'faq', 'Do you ship to Canada?')).cache).toBe('miss');
+    expect((await ask(replicaA, 'faq', 'How long does a refund take?')).cache).toBe('miss');
+    // A writes its index one second after the add; B checks the store at most every 100 ms.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await ask(replicaB, 'faq', 'how long does a refund take')).toEqual({ text: 'Refunds take 5 working days.', cache: 'semantic-hit' });
+    expect(upstream.requestsTo('/v1/chat/completions')).toHaveLength(2);
   });
 
   it('purges on every replica through the shared store', async () => {

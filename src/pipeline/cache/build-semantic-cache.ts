@@ -41,6 +41,9 @@ export function buildSemanticCache(wiring: SemanticWiring): SemanticCache | unde
     get: (namespace) => wiring.store.get(wiring.keys.semanticIndex(namespace)),
     // String stores hold the index base64-encoded; VectorIndex.load accepts that text back.
     set: (namespace, bytes) => wiring.store.set(wiring.keys.semanticIndex(namespace), Buffer.from(bytes).toString('base64'), { ttlMs }),
+    // A small token beside each index, so replicas sharing the store notice each other's writes.
+    getVersion: (namespace) => wiring.store.get(wiring.keys.semanticIndexVersion(namespace)),
+    setVersion: (namespace, version) => wiring.store.set(wiring.keys.semanticIndexVersion(namespace), version, { ttlMs }),
   };
   return new SemanticCache({
     embedder: buildEmbedder(wiring),
@@ -48,6 +51,7 @@ export function buildSemanticCache(wiring: SemanticWiring): SemanticCache | unde
     verifier: semantic.verifier ? buildVerifier(wiring, semantic.verifier.model) : undefined,
     store: indexStore,
     capacityPerNamespace: semantic.capacity_per_namespace,
+    syncIntervalMs: semantic.sync_interval_ms,
     defaultThreshold: semantic.threshold ?? (typeof semantic.embedder === 'string' ? defaultThreshold(semantic) : undefined),
     onProblem: (problem) => wiring.logger?.warn({ namespace: problem.namespace, problem: problem.message }, 'semantic cache problem (treated as a miss)'),
   });

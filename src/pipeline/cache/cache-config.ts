@@ -50,6 +50,11 @@ export const semanticConfigSchema = z
     /** Precision guards veto hits whose questions differ in numbers, dates, names, negation. */
     guards: z.boolean().default(true),
     capacity_per_namespace: z.number().int().positive().default(10_000),
+    /**
+     * How often (ms) a namespace in use checks the shared store for entries other replicas added;
+     * 0 turns it off (entries then reach other replicas only when they load the namespace).
+     */
+    sync_interval_ms: z.number().int().min(0).default(2_000),
   })
   .superRefine((semantic, issues) => {
     if (semantic.embedder === 'static' && semantic.static_weights === undefined) {

@@ -56,6 +56,11 @@ export class CacheKeys {
     return `${this.prefix}s:${namespace}`;
   }
 
+  /** The index's change token ('#' never occurs in an encoded namespace); purged with the index. */
+  semanticIndexVersion(namespace: string): string {
+    return `${this.prefix}s:${namespace}#v`;
+  }
+
   /** Prefixes to delete for a purge; `undefined` parts match everything. */
   purgePrefixes(filter: { tenant?: string; model?: string }, knownModels: readonly string[]): string[] {
     if (filter.model !== undefined && filter.tenant !== undefined) {

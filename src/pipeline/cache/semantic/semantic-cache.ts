@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Nano } from '../../../pricing/money.ts';
 import type { Embedder } from './embedder.ts';
 import { DEFAULT_THRESHOLD } from './eval-cache.ts';
@@ -12,6 +13,14 @@ import { VectorIndex } from './vector-index.ts';
 export interface SemanticIndexStore {
   get(key: string): Promise<Uint8Array | string | undefined>;
   set(key: string, value: Uint8Array): Promise<void>;
+  /**
+   * A small token that changes with every write of a namespace's index. With both of these the
+   * cache shares its indexes live between replicas on one store: it merges the stored index
+   * before each write (so replicas do not overwrite each other's entries) and, at most every
+   * `syncIntervalMs`, checks the token of a namespace in use and merges what others added.
+   */
+  getVersion?(key: string): Promise<string | undefined>;
+  setVersion?(key: string, version: string): Promise<void>;
 }
 
 /** A cheap model asked "are these the same question?"; its cost is charged to the request. */
@@ -39,7 +48,32 @@ export interface SemanticCacheOptions {
   candidates?: number;
   /** Delay before a changed namespace is written to the store, so bursts of adds write once; default 1 s. */
   persistDelayMs?: number;
+  /**
+   * How often a namespace in use checks the store for entries other replicas added (one small
+   * read; the index itself is read only when it changed); default 2 s, 0 turns it off. Needs a
+   * store with versions.
+   */
+  syncIntervalMs?: number;
+  /** Clock for the sync interval (tests inject one); default `Date.now`. */
+  now?: () => number;
   onProblem?: (problem: SemanticCacheProblem) => void;
+}
+
+/** Entries removed here are not merged back from other replicas' copies; this many per namespace are remembered. */
+const REMOVED_REMEMBERED = 10_000;
+
+/** What one namespace knows of the stored copy of its index. */
+interface NamespaceSync {
+  /** The stored token last read or written. */
+  seen?: string;
+  checkedAt: number;
+  running: boolean;
+  /** Keys removed here (remove()), oldest first. */
+  removed: Set<string>;
+  /** Keys added here since the last write. */
+  unwritten: Set<string>;
+  /** Keys added by the last write, until a later read confirms the stored copy has them. */
+  written: Set<string>;
 }
 
 /** A near-duplicate was found: serve the exact cache's entry under `entryKey`. */
@@ -74,6 +108,7 @@ export class SemanticCache {
   private readonly options: SemanticCacheOptions;
   private readonly indexes = new Map<string, Promise<VectorIndex>>();
   private readonly dirty = new Map<string, ReturnType<typeof setTimeout> | null>();
+  private readonly sync = new Map<string, NamespaceSync>();
 
   constructor(options: SemanticCacheOptions) {
     this.options = options;
@@ -94,6 +129,7 @@ export class SemanticCache {
       return { hit: false, reason: 'embedding failed', costNano };
     }
     const index = await this.indexFor(request.namespace);
+    await this.maybeSync(request.namespace, index);
     const candidates = index.search(vector, threshold, this.options.candidates ?? 4);
     if (candidates.length === 0) return { hit: false, reason: 'no similar question', costNano, vector };
     let firstVeto = '';
@@ -137,6 +173,9 @@ export class SemanticCache {
     }
     const index = await this.indexFor(entry.namespace);
     index.add(entry.entryKey, vector, question);
+    const state = this.syncState(entry.namespace);
+    state.removed.delete(entry.entryKey);
+    state.unwritten.add(entry.entryKey);
     this.schedulePersist(entry.namespace);
     return { costNano };
   }
@@ -145,7 +184,14 @@ export class SemanticCache {
   async remove(entry: { namespace: string; entryKey: string }): Promise<boolean> {
     const index = await this.indexFor(entry.namespace);
     const removed = index.delete(entry.entryKey);
-    if (removed) this.schedulePersist(entry.namespace);
+    if (removed) {
+      const state = this.syncState(entry.namespace);
+      state.unwritten.delete(entry.entryKey);
+      // Remembered so that merging another replica's copy of the index does not bring it back.
+      state.removed.add(entry.entryKey);
+      if (state.removed.size > REMOVED_REMEMBERED) state.removed.delete(state.removed.values().next().value as string);
+      this.schedulePersist(entry.namespace);
+    }
     return removed;
   }
 
@@ -180,10 +226,15 @@ export class SemanticCache {
       capacity: this.options.capacityPerNamespace ?? 10_000,
       embedderId: this.options.embedder.id,
     };
-    if (!this.options.store) return new VectorIndex(settings);
+    const store = this.options.store;
+    if (!store) return new VectorIndex(settings);
     let stored: Uint8Array | string | undefined;
+    const state = this.syncState(namespace);
+    state.checkedAt = this.now();
     try {
-      stored = await this.options.store.get(namespace);
+      // The token first: a write landing between the two reads is merged at the next check.
+      if (store.getVersion) state.seen = await store.getVersion(namespace);
+      stored = await store.get(namespace);
     } catch (error) {
       this.report(namespace, `store read failed: ${(error as Error).message}`);
       return new VectorIndex(settings);
@@ -200,7 +251,8 @@ export class SemanticCache {
       const oldest = this.indexes.keys().next().value as string;
       const evicted = this.indexes.get(oldest);
       this.indexes.delete(oldest);
-      if (this.dirty.has(oldest) && evicted) void this.persist(oldest, evicted);
+      if (this.dirty.has(oldest) && evicted) void this.persist(oldest, evicted).finally(() => this.sync.delete(oldest));
+      else this.sync.delete(oldest);
     }
   }
 
@@ -218,11 +270,84 @@ export class SemanticCache {
     const store = this.options.store;
     const pending = known ?? this.indexes.get(namespace);
     if (!store || !pending) return;
+    const state = this.syncState(namespace);
     try {
-      await store.set(namespace, (await pending).serialize());
+      const index = await pending;
+      // Another replica may have written since this one last looked: keep its entries.
+      if (store.getVersion && store.setVersion) await this.mergeStored(namespace, index, state);
+      const written = new Set(state.unwritten);
+      state.unwritten.clear();
+      await store.set(namespace, index.serialize());
+      if (store.setVersion) {
+        const version = randomUUID();
+        await store.setVersion(namespace, version);
+        state.seen = version;
+      }
+      state.written = written;
     } catch (error) {
       this.report(namespace, `store write failed: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * At most once per `syncIntervalMs` per namespace in use, before a lookup: read the stored
+   * token (one small read) and, when it changed, merge the stored index, so the lookup sees what
+   * other replicas added. Entries this replica wrote that the stored copy lacks (two replicas
+   * wrote at once and the other's write won) are written again. Lookups arriving meanwhile do not
+   * wait. Never throws.
+   */
+  private async maybeSync(namespace: string, index: VectorIndex): Promise<void> {
+    const store = this.options.store;
+    const interval = this.options.syncIntervalMs ?? 2_000;
+    if (!store?.getVersion || !store.setVersion || interval <= 0) return;
+    const state = this.syncState(namespace);
+    if (state.running || this.now() - state.checkedAt < interval) return;
+    state.checkedAt = this.now();
+    state.running = true;
+    try {
+      const changed = await this.mergeStored(namespace, index, state);
+      if (changed && state.unwritten.size > 0) this.schedulePersist(namespace);
+    } catch (error) {
+      this.report(namespace, `store sync failed: ${(error as Error).message}`);
+    } finally {
+      state.running = false;
+    }
+  }
+
+  /** Merges the stored index into `index` when its token differs from the last one seen; true if it did. */
+  private async mergeStored(namespace: string, index: VectorIndex, state: NamespaceSync): Promise<boolean> {
+    const store = this.options.store;
+    if (!store?.getVersion) return false;
+    const version = await store.getVersion(namespace);
+    if (version === undefined || version === state.seen) return false;
+    const stored = await store.get(namespace);
+    state.seen = version;
+    if (stored === undefined) return false;
+    const merged = index.merge(stored, state.removed);
+    if (merged.problem) {
+      this.report(namespace, merged.problem);
+      return false;
+    }
+    for (const key of state.written) {
+      // Lost to a concurrent write: write it again.
+      if (!merged.storedKeys.has(key) && index.has(key)) state.unwritten.add(key);
+    }
+    state.written.clear();
+    for (const key of state.unwritten) if (merged.storedKeys.has(key)) state.unwritten.delete(key);
+    return true;
+  }
+
+  private syncState(namespace: string): NamespaceSync {
+    let state = this.sync.get(namespace);
+    if (!state) {
+      state = { checkedAt: this.now(), running: false, removed: new Set(), unwritten: new Set(), written: new Set() };
+      this.sync.set(namespace, state);
+    }
+    return state;
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
   }
 
   private report(namespace: string, message: string): void {

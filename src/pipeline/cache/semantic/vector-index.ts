@@ -242,6 +242,31 @@ export class VectorIndex {
     }
   }
 
+  /**
+   * Adds the entries of a stored index (another replica's write) that this index does not hold,
+   * except the keys in `skip` (entries this replica removed). Entries already here keep their
+   * place. Never throws: unreadable data merges nothing and is reported as `problem`.
+   * `storedKeys` is every key the stored index held, so the caller can tell what it lacks.
+   */
+  merge(data: Uint8Array | string, skip: ReadonlySet<string> = new Set()): { added: number; storedKeys: Set<string>; problem?: string } {
+    try {
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'base64') : data;
+      const entries = readEntries(bytes, this);
+      const storedKeys = new Set<string>();
+      let added = 0;
+      // Oldest first, as in load: when the union is over capacity the oldest go first.
+      for (const entry of entries) {
+        storedKeys.add(entry.key);
+        if (this.slotByKey.has(entry.key) || skip.has(entry.key)) continue;
+        this.addSparse(entry.key, entry.indices, entry.values, entry.payload);
+        added++;
+      }
+      return { added, storedKeys };
+    } catch (error) {
+      return { added: 0, storedKeys: new Set(), problem: `stored vector index not merged: ${(error as Error).message}` };
+    }
+  }
+
   private addSparse(key: string, indices: Uint32Array, values: Float32Array, payload: string): void {
     if (this.slotByKey.has(key)) this.delete(key);
     while (this.slotByKey.size >= this.capacity) {

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { localEmbedder } from './local-embedder.ts';
+import { SemanticCache, type SemanticIndexStore } from './semantic-cache.ts';
+import { VectorIndex } from './vector-index.ts';
+
+/** One store two "replicas" share, with change tokens, as the Redis-backed store provides. */
+function sharedStore(): SemanticIndexStore & { data: Map<string, Uint8Array | string>; versions: Map<string, string> } {
+  const data = new Map<string, Uint8Array | string>();
+  const versions = new Map<string, string>();
+  return {
+    data,
+    versions,
+    get: async (key) => data.get(key),
+    set: async (key, value) => void data.set(key, value),
+    getVersion: async (key) => versions.get(key),
+    setVersion: async (key, version) => void versions.set(key, version),
+  };
+}
+
+function replicas(store: SemanticIndexStore) {
+  let clock = 1_000_000;
+  const make = () => new SemanticCache({ embedder: localEmbedder(), store, syncIntervalMs: 2_000, now: () => clock });
+  return { a: make(), b: make(), advance: (ms: number) => void (clock += ms), make };
+}
+
+const ns = 'gpt-4o:tenant-a:ctx';
+
+async function eventuallyHits(cache: SemanticCache, question: string): Promise<boolean> {
+  for (let round = 0; round < 20; round++) {
+    if ((await cache.lookup({ namespace: ns, question })).hit) return true;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return false;
+}
+
+describe('semantic indexes shared live between replicas', () => {
+  it('a replica that already holds the namespace picks up what another added, after the sync interval', async () => {
+    const store = sharedStore();
+    const { a, b, advance } = replicas(store);
+    // Both replicas have the namespace loaded (empty) before anything is stored.
+    expect((await a.lookup({ namespace: ns, question: 'How do I reset my password?' })).hit).toBe(false);
+    expect((await b.lookup({ namespace: ns, question: 'How do I reset my password?' })).hit).toBe(false);
+    await a.add({ namespace: ns, question: 'How do I reset my password?', entryKey: 'e1' });
+    await a.flush();
+    // Within the interval B has not looked again: still a miss.
+    expect((await b.lookup({ namespace: ns, question: 'how can i reset my password' })).hit).toBe(false);
+    advance(2_001);
+    expect(await eventuallyHits(b, 'how can i reset my password')).toBe(true);
+  });
+
+  it('two replicas writing the same namespace keep both entries', async () => {
+    const store = sharedStore();
+    const { a, b, make } = replicas(store);
+    await a.lookup({ namespace: ns, question: 'warm up' });
+    await b.lookup({ namespace: ns, question: 'warm up' });
+    await a.add({ namespace: ns, question: 'How do I reset my password?', entryKey: 'e1' });
+    await b.add({ namespace: ns, question: 'Where can I download my invoices?', entryKey: 'e2' });
+    await a.flush();
+    await b.flush();
+    // A fresh replica loads the stored index: both answers are there.
+    const c = make();
+    expect(await c.lookup({ namespace: ns, question: 'How do I reset my password?' })).toMatchObject({ hit: true, entryKey: 'e1' });
+    expect(await c.lookup({ namespace: ns, question: 'Where can I download my invoices?' })).toMatchObject({ hit: true, entryKey: 'e2' });
+  });
+
+  it('writes again an entry that a concurrent write of another replica dropped', async () => {
+    const store = sharedStore();
+    const { a, advance } = replicas(store);
+    await a.add({ namespace: ns, question: 'How do I reset my password?', entryKey: 'e1' });
+    await a.flush();
+    const key = [...store.data.keys()][0];
+    // Another replica's write that did not hold e1 lands after A's.
+    const other = new VectorIndex({ dimensions: localEmbedder().dimensions, capacity: 10, embedderId: localEmbedder().id });
+    store.data.set(key, other.serialize());
+    store.versions.set(key, 'other-write');
+    advance(2_001);
+    await a.lookup({ namespace: ns, question: 'anything' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await a.flush();
+    const reloaded = VectorIndex.load(store.data.get(key)!, { dimensions: localEmbedder().dimensions, capacity: 10, embedderId: localEmbedder().id });
+    expect(reloaded.index.keys()).toEqual(['e1']);
+  });
+
+  it('does not bring back an entry this replica removed', async () => {
+    const store = sharedStore();
+    const { a, b, advance } = replicas(store);
+    await a.add({ namespace: ns, question: 'How do I reset my password?', entryKey: 'e1' });
+    await a.flush();
+    expect((await b.lookup({ namespace: ns, question: 'How do I reset my password?' })).hit).toBe(true);
+    await b.remove({ namespace: ns, entryKey: 'e1' });
+    // A writes again (its copy still holds e1); B merges that copy and must not re-add e1.
+    await a.add({ namespace: ns, question: 'Where can I download my invoices?', entryKey: 'e2' });
+    await a.flush();
+    advance(2_001);
+    expect(await eventuallyHits(b, 'Where can I download my invoices?')).toBe(true);
+    expect((await b.lookup({ namespace: ns, question: 'How do I reset my password?' })).hit).toBe(false);
+  });
+
+  it('syncs nothing with the interval set to 0', async () => {
+    const store = sharedStore();
+    const a = new SemanticCache({ embedder: localEmbedder(), store, syncIntervalMs: 0 });
+    const b = new SemanticCache({ embedder: localEmbedder(), store, syncIntervalMs: 0 });
+    await b.lookup({ namespace: ns, question: 'warm up' });
+    await a.add({ namespace: ns, question: 'How do I reset my password?', entryKey: 'e1' });
+    await a.flush();
+    expect(await eventuallyHits(b, 'How do I reset my password?')).toBe(false);
+  });
+});
