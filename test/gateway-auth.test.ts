@@ -30,6 +30,10 @@ describe('gateway keys', () => {
     const client = new OpenAI({ baseURL: `${frugal.url}/v1`, apiKey: 'frugal-gateway-key-1', maxRetries: 0 });
     const { response } = await client.chat.completions.create({ model: 'small', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
     expect(response.headers.get('x-frugal-simulated')).toBe('true');
+    const streamed = await client.chat.completions.create({ model: 'small', messages: [{ role: 'user', content: 'stream it' }], stream: true }).withResponse();
+    for await (const _chunk of streamed.data) { /* drain */ }
+    expect(streamed.response.headers.get('x-frugal-simulated')).toBe('true');
+    expect(streamed.response.headers.get('x-frugal-provider')).toBe('sim');
     const models = (await client.models.list()).data as unknown as { id: string; simulated?: boolean }[];
     expect(models.find((model) => model.id === 'small')?.simulated).toBe(true);
   });

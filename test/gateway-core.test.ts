@@ -112,6 +112,17 @@ describe('chat completions through the official openai client', () => {
     expect(streamRecord.stream).toBe(true);
   });
 
+  it('names the served model and provider in the headers of a streamed answer', async () => {
+    openaiUpstream.script({ text: 'streamed', usage: { promptTokens: 5, completionTokens: 1 } });
+    const streamed = await client.chat.completions
+      .create({ model: 'ha-model', messages: [{ role: 'user', content: 'which one serves?' }], stream: true })
+      .withResponse();
+    for await (const _chunk of streamed.data) { /* drain */ }
+    expect(streamed.response.headers.get('x-frugal-model')).toBe('ha-model');
+    expect(streamed.response.headers.get('x-frugal-provider')).toBe('primary');
+    expect(streamed.response.headers.get('x-frugal-simulated')).toBeNull();
+  });
+
   it('asks the upstream for usage on streams but strips it when the client did not ask', async () => {
     openaiUpstream.script({ text: 'hello there', usage: { promptTokens: 10, completionTokens: 2 } });
     const stream = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true });
@@ -202,6 +213,8 @@ describe('Anthropic Messages', () => {
     expect(final.content[0]).toMatchObject({ type: 'text', text: 'Salut tout le monde' });
     expect(final.stop_reason).toBe('end_turn');
     const response = await stream.withResponse();
+    expect(response.response.headers.get('x-frugal-model')).toBe('sonnet');
+    expect(response.response.headers.get('x-frugal-provider')).toBe('claude');
     const record = await eventually(() => ledgerRecord(response.response.headers.get('x-frugal-request-id')!));
     expect(record.costNano).toBe(5_400_000);
   });

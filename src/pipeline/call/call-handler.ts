@@ -110,6 +110,9 @@ async function attemptOnce(
   const stream = await deployment.provider.stream(upstreamRequest, callOptions);
   const iterator = stream[Symbol.asyncIterator]();
   const first = await iterator.next();
+  // The answer's headers leave with its first byte: they must already name who serves it
+  // (x-frugal-model, -provider, -simulated); the stream's end sets the usage and the cost.
+  context.served = { model: modelName, provider: deployment.provider.name, upstreamModel: deployment.upstreamModel, simulated: deployment.provider.simulated, price: deployment.price };
   return { kind: 'stream', stream: meteredStream(first, iterator, request, context, deployment, modelName, options, started) };
 }
 
