@@ -444,6 +444,13 @@ describe('bad input gets a clear OpenAI-shaped error', () => {
     expect(response.status).toBe(413);
   });
 
+  it('stream_options without stream → 400 naming stream_options, before any upstream call', async () => {
+    const response = await post(JSON.stringify({ model: 'cheap-8b', messages: [{ role: 'user', content: 'hi' }], stream_options: { include_usage: true } }));
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as any).error).toMatchObject({ type: 'invalid_request_error', param: 'stream_options' });
+    expect(openaiUpstream.requestsTo('/v1/chat/completions')).toHaveLength(0);
+  });
+
   it('bad x-frugal-tags → 400', async () => {
     const response = await post(JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }), { 'x-frugal-tags': 'nonsense' });
     expect(response.status).toBe(400);

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { chatRequestFast, type ChatChunk } from '../../protocol/openai/chat-schema.ts';
 import type { Gateway } from '../../gateway/build-gateway.ts';
 import { FrugalError } from '../../errors/frugal-error.ts';
+import { errors } from '../../errors/codes.ts';
 import type { RouteInput } from '../router.ts';
 import type { Authenticator } from '../auth.ts';
 import { readJson, sendError, sendJson, writeWithBackpressure } from '../http-exchange.ts';
@@ -22,6 +23,10 @@ export function chatCompletionsHandler(gateway: Gateway, authenticator: Authenti
       if (!parsed.success) throw schemaError(parsed.error);
       const chatRequest = parsed.data;
       const stream = chatRequest.stream === true;
+      // OpenAI refuses it too: without this check a simulated model would accept what a real upstream rejects.
+      if (chatRequest.stream_options != null && !stream) {
+        throw errors.invalidRequest("stream_options is only allowed when stream is true: set \"stream\": true or remove stream_options", 'stream_options');
+      }
       const context = createRequestContext({
         requestId,
         principal,
