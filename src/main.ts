@@ -26,7 +26,14 @@ export interface RunningFrugal {
 export async function startFrugal(options: StartOptions): Promise<RunningFrugal> {
   const gateway = await buildGateway({ config: options.config, configSource: options.configSource, dataDir: options.dataDir, logger: options.logger });
   const extensions = options.extensions ?? (await registerExtensions(gateway));
-  const server = await listen(gateway, options.port ?? options.config.server.port, options.host ?? options.config.server.host, extensions);
+  let server: RunningServer;
+  try {
+    server = await listen(gateway, options.port ?? options.config.server.port, options.host ?? options.config.server.host, extensions);
+  } catch (error) {
+    // Port taken, no permission, unknown host: release the stores (and the ledger's thread) before failing.
+    await gateway.close();
+    throw error;
+  }
   let closing: Promise<void> | undefined;
   return {
     gateway,

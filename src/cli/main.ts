@@ -10,10 +10,29 @@ import { createProvider } from '../providers/create-provider.ts';
 import { PriceBook } from '../pricing/price-book.ts';
 import { commandRegistrars } from './commands/index.ts';
 
-function parsePort(value: string): number {
+function isPort(value: string): boolean {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('a port number from 0 to 65535');
-  return port;
+  return value.trim() !== '' && Number.isInteger(port) && port >= 0 && port <= 65535;
+}
+
+function parsePort(value: string): number {
+  if (!isPort(value)) throw new InvalidArgumentError('expected a port number from 0 to 65535');
+  return Number(value);
+}
+
+/** Why the listener could not start, in words, for the errors a user can fix; undefined for anything else. */
+function listenFailure(error: unknown): string | undefined {
+  switch ((error as { code?: string } | undefined)?.code) {
+    case 'EADDRINUSE':
+      return 'the address is already in use (another process, maybe another Frugal, listens there); choose another port with --port or PORT';
+    case 'EACCES':
+      return 'permission denied (ports below 1024 need privileges); choose another port with --port or PORT';
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+      return 'no such interface on this machine; check --host or HOST';
+    default:
+      return undefined;
+  }
 }
 
 export function buildCli(): Command {
@@ -30,9 +49,24 @@ export function buildCli(): Command {
     .option('--host <host>', 'interface to bind (default: HOST or 127.0.0.1)')
     .action(async (options: { config?: string; port?: number; host?: string }) => {
       const { config, source } = loadConfig({ path: options.config });
-      const port = options.port ?? (process.env.PORT ? parsePort(process.env.PORT) : config.server.port);
+      const envPort = process.env.PORT;
+      if (options.port === undefined && envPort && !isPort(envPort)) {
+        console.error(`error: PORT is '${envPort}'; expected a port number from 0 to 65535`);
+        process.exitCode = 2;
+        return;
+      }
+      const port = options.port ?? (envPort ? Number(envPort) : config.server.port);
       const host = options.host ?? process.env.HOST ?? config.server.host;
-      const running = await startFrugal({ config, configSource: source, port, host });
+      let running: Awaited<ReturnType<typeof startFrugal>>;
+      try {
+        running = await startFrugal({ config, configSource: source, port, host });
+      } catch (error) {
+        const reason = listenFailure(error);
+        if (!reason) throw error;
+        console.error(`error: cannot listen on ${host}:${port}: ${reason}`);
+        process.exitCode = 1;
+        return;
+      }
       const { logger } = running.gateway;
       logger.info({ url: running.url, config: source, dataDir: running.gateway.dataDir }, `Frugal listening on ${running.url}`);
       const tunedYoungGeneration = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((flag) => flag.startsWith('--max-semi-space-size'));
