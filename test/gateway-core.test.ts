@@ -270,6 +270,18 @@ describe('Anthropic Messages', () => {
     expect(body.type).toBe('error');
     expect(body.error.type).toBe('invalid_request_error');
   });
+
+  it('gives Anthropic clients Anthropic-shaped client errors for a wrong method, content type or path', async () => {
+    const wrongMethod = await fetch(`${frugal.url}/v1/messages`);
+    expect(wrongMethod.status).toBe(405);
+    expect(await wrongMethod.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+    const wrongType = await fetch(`${frugal.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'text/html' }, body: '{}' });
+    expect(wrongType.status).toBe(415);
+    expect(await wrongType.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+    const anthropic = new Anthropic({ baseURL: frugal.url, apiKey: 'unused', maxRetries: 0 });
+    const counted = anthropic.messages.countTokens({ model: 'sonnet', messages: [{ role: 'user', content: 'hi' }] });
+    await expect(counted).rejects.toMatchObject({ status: 404, error: { type: 'error', error: { type: 'not_found_error' } } });
+  });
 });
 
 describe('fallback, retries and the circuit breaker', () => {

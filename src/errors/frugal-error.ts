@@ -61,9 +61,11 @@ export class FrugalError extends Error {
       429: 'rate_limit_error',
       529: 'overloaded_error',
     };
+    // A client error Anthropic has no type for (405, 415, 402…) is still the request's fault, not the server's.
+    const fallback = this.status >= 400 && this.status < 500 ? 'invalid_request_error' : 'api_error';
     return {
       type: 'error',
-      error: { type: anthropicType[this.status] ?? 'api_error', message: `${this.message} (${this.code})` },
+      error: { type: anthropicType[this.status] ?? fallback, message: `${this.message} (${this.code})` },
     };
   }
 }

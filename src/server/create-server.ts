@@ -44,7 +44,8 @@ export function createFrugalServer(gateway: Gateway, extensions: ServerExtension
   const server = createServer({ maxHeaderSize: 32 * 1024, keepAliveTimeout: 65_000, requestTimeout: 0 }, (request, response) => {
     const url = new URL(request.url ?? '/', 'http://frugal.local');
     const match = router.match(request.method ?? 'GET', url.pathname);
-    const protocol = url.pathname === '/v1/messages' ? 'anthropic' : 'openai';
+    // Anthropic clients also call paths under /v1/messages (count_tokens, batches): they get Anthropic's envelope.
+    const protocol = url.pathname === '/v1/messages' || url.pathname.startsWith('/v1/messages/') ? 'anthropic' : 'openai';
     if (!match.handler) {
       request.resume();
       sendError(response, match.pathExists ? errors.methodNotAllowed(request.method ?? '', url.pathname) : errors.routeNotFound(request.method ?? '', url.pathname), protocol);
