@@ -5,6 +5,7 @@ import { startFakeOpenAI } from './support/fake-openai-upstream.ts';
 import type { FakeUpstream } from './support/fake-upstream.ts';
 import { eventually, startTestGateway, type TestGateway } from './helpers/start-test-gateway.ts';
 import { cacheRuntimeFor } from '../src/pipeline/cache/gateway-cache-stage.ts';
+import { ConfigError, validateConfig } from '../src/config/load-config.ts';
 
 let upstream: FakeUpstream;
 let frugal: TestGateway;
@@ -303,5 +304,37 @@ describe('admin API', () => {
     expect(purge.status).toBe(200);
     expect(((await purge.json()) as { purged: number }).purged).toBeGreaterThanOrEqual(1);
     expect((await ask({ model: 'faq', messages })).cache).toBe('miss');
+  });
+});
+
+describe('config errors in the cache section', () => {
+  const base = {
+    providers: { p: { type: 'simulated' } },
+    models: { 'gpt-4o': { provider: 'p' }, mini: { provider: 'p' } },
+    routes: { support: { default: 'mini' } },
+  };
+  const issuesOf = (extra: Record<string, unknown>): string => {
+    try {
+      validateConfig({ ...base, ...extra }, 'test');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as ConfigError).message;
+    }
+    return 'valid';
+  };
+
+  it('names an embedder or verifier model the config does not define', () => {
+    expect(issuesOf({ cache: { semantic: { embedder: { model: 'embed-9', dimensions: 8 }, threshold: 0.9 } } })).toMatch(
+      /cache\.semantic\.embedder\.model: unknown model 'embed-9'/,
+    );
+    expect(issuesOf({ cache: { semantic: { verifier: { model: 'judge-9' } } } })).toMatch(/cache\.semantic\.verifier\.model: unknown model 'judge-9'/);
+  });
+
+  it('refuses an override that could never apply: a typo, or a name rewritten before the cache sees it', () => {
+    expect(issuesOf({ cache: { overrides: { suport: { ttl_seconds: 60 } } } })).toMatch(/cache\.overrides\.suport: no model or route is called 'suport'/);
+    expect(issuesOf({ rewrite: { 'gpt-4o': 'support' }, cache: { overrides: { 'gpt-4o': { enabled: false } } } })).toMatch(
+      /cache\.overrides\.gpt-4o: requests for 'gpt-4o' are rewritten to 'support'.*key the override by 'support'/,
+    );
+    expect(issuesOf({ cache: { overrides: { support: { ttl_seconds: 60 }, mini: { enabled: false } } } })).toBe('valid');
   });
 });

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { configSchema, type FrugalConfig } from './schema.ts';
 import { defaultConfig } from './default-config.ts';
 import { routeConfigIssues } from '../pipeline/route/route-config.ts';
+import { cacheConfigIssues } from '../pipeline/cache/cache-config.ts';
 
 /** A config error that names where the problem is and what was expected. */
 export class ConfigError extends Error {
@@ -114,6 +115,7 @@ function crossCheck(config: FrugalConfig): string[] {
     }
   }
   issues.push(...routeConfigIssues(config.routes, Object.keys(config.models)));
+  issues.push(...cacheConfigIssues(config.cache, Object.keys(config.models), Object.keys(config.routes), config.rewrite));
   const summaryModel = config.compression.summary_model;
   if (summaryModel && !(summaryModel in config.models)) {
     issues.push(`compression.summary_model: unknown model '${summaryModel}' (configured: ${Object.keys(config.models).join(', ') || 'none'})`);

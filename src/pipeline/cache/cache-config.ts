@@ -105,6 +105,32 @@ export const cacheConfigSchema = z.strictObject({
 });
 export type CacheConfig = z.infer<typeof cacheConfigSchema>;
 
+/**
+ * What the schema cannot see: names in the `cache` section that must exist elsewhere in the config.
+ * An override for a name that is neither a model nor a route would never apply (a typo, or the name
+ * before `rewrite`, when the cache works on the name after it), so it is refused rather than ignored.
+ */
+export function cacheConfigIssues(cache: CacheConfig, models: readonly string[], routes: readonly string[], rewrite: Record<string, string> = {}): string[] {
+  const issues: string[] = [];
+  const modelList = models.join(', ') || 'none';
+  const { embedder, verifier } = cache.semantic;
+  if (typeof embedder === 'object' && !models.includes(embedder.model)) {
+    issues.push(`cache.semantic.embedder.model: unknown model '${embedder.model}' (configured models: ${modelList})`);
+  }
+  if (verifier && !models.includes(verifier.model)) {
+    issues.push(`cache.semantic.verifier.model: unknown model '${verifier.model}' (configured models: ${modelList})`);
+  }
+  for (const name of Object.keys(cache.overrides)) {
+    const rewritten = rewrite[name];
+    if (rewritten !== undefined) {
+      issues.push(`cache.overrides.${name}: requests for '${name}' are rewritten to '${rewritten}' before the cache sees them; key the override by '${rewritten}'`);
+    } else if (!models.includes(name) && !routes.includes(name)) {
+      issues.push(`cache.overrides.${name}: no model or route is called '${name}' (configured: ${[...models, ...routes].join(', ') || 'none'})`);
+    }
+  }
+  return issues;
+}
+
 /** The settings that apply to one model or route. */
 export interface CachePolicy {
   enabled: boolean;
