@@ -443,6 +443,25 @@ describe('bad input gets a clear OpenAI-shaped error', () => {
     expect(body.error.message).toContain('messages[0].role');
   });
 
+  it('a field of the wrong shape → 400 saying what shape was expected, not just "Invalid input"', async () => {
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ messages: [{ role: 'user', content: 5 }] }, 'messages[0].content', 'expected a string, null, or an array of content parts'],
+      [{ messages: [{ role: 'user', content: 'hi' }], response_format: { type: 'xml' } }, 'response_format', '{"type":"json_object"}'],
+      [{ messages: [{ role: 'user', content: 'hi' }], stop: 5 }, 'stop', 'expected a string or an array of strings'],
+    ];
+    for (const [fields, param, expected] of cases) {
+      const response = await post(JSON.stringify({ model: 'gpt-4o', ...fields }));
+      expect(response.status).toBe(400);
+      const error = ((await response.json()) as any).error;
+      expect(error.param).toBe(param);
+      expect(error.message).toContain(expected);
+    }
+    const embedding = await fetch(`${frugal.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'cheap-8b', input: [] }) });
+    expect(((await embedding.json()) as any).error.message).toContain('expected a string, a non-empty array of strings');
+    const anthropic = await fetch(`${frugal.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'sonnet', max_tokens: 5, messages: [{ role: 'user', content: 5 }] }) });
+    expect(((await anthropic.json()) as any).error.message).toContain('messages[0].content: expected a string or an array of content blocks');
+  });
+
   it('unknown model → 404 listing what exists', async () => {
     const response = await post(JSON.stringify({ model: 'gpt-7', messages: [{ role: 'user', content: 'hi' }] }));
     expect(response.status).toBe(404);

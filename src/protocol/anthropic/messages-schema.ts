@@ -81,7 +81,9 @@ export type AnthropicRequestBlock = z.infer<typeof requestContentBlockSchema>;
 
 export const messageParamSchema = z.looseObject({
   role: z.enum(['user', 'assistant', 'system']),
-  content: z.union([z.string(), z.array(requestContentBlockSchema)]),
+  content: z.union([z.string(), z.array(requestContentBlockSchema)], {
+    error: 'expected a string or an array of content blocks such as {"type":"text","text":"…"}',
+  }),
 });
 /** One conversation turn in a Messages request. */
 export type AnthropicMessageParam = z.infer<typeof messageParamSchema>;
@@ -110,7 +112,7 @@ export const messagesRequestSchema = z.looseObject({
   model: z.string().min(1),
   max_tokens: z.number().int().positive(),
   messages: z.array(messageParamSchema).min(1),
-  system: z.union([z.string(), z.array(textBlockSchema)]).optional(),
+  system: z.union([z.string(), z.array(textBlockSchema)], { error: 'expected a string or an array of text blocks {"type":"text","text":"…"}' }).optional(),
   tools: z.array(toolDefinitionSchema).optional(),
   tool_choice: toolChoiceSchema.optional(),
   stop_sequences: z.array(z.string()).optional(),

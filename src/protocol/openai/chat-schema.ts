@@ -28,7 +28,9 @@ export type ToolCall = z.infer<typeof toolCallSchema>;
 
 export const chatMessageSchema = z.looseObject({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
-  content: z.union([z.string(), z.array(contentPartSchema), z.null()]).optional(),
+  content: z.union([z.string(), z.array(contentPartSchema), z.null()], {
+    error: 'expected a string, null, or an array of content parts such as {"type":"text","text":"…"}',
+  }).optional(),
   name: z.string().optional(),
   tool_calls: z.array(toolCallSchema).optional(),
   tool_call_id: z.string().optional(),
@@ -57,7 +59,7 @@ export const responseFormatSchema = z.union([
       strict: z.boolean().nullable().optional(),
     }),
   }),
-]);
+], { error: 'expected {"type":"text"}, {"type":"json_object"} or {"type":"json_schema","json_schema":{"name":"…","schema":{…}}}' });
 export type ResponseFormat = z.infer<typeof responseFormatSchema>;
 
 export const chatRequestSchema = z.looseObject({
@@ -70,7 +72,7 @@ export const chatRequestSchema = z.looseObject({
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().min(0).max(1).nullable().optional(),
   n: z.number().int().min(1).max(128).nullable().optional(),
-  stop: z.union([z.string(), z.array(z.string())]).nullable().optional(),
+  stop: z.union([z.string(), z.array(z.string())], { error: 'expected a string or an array of strings' }).nullable().optional(),
   seed: z.number().int().nullable().optional(),
   presence_penalty: z.number().min(-2).max(2).nullable().optional(),
   frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
@@ -155,7 +157,7 @@ export const embeddingRequestSchema = z.looseObject({
     z.array(z.string()).min(1),
     z.array(z.number().int()).min(1),
     z.array(z.array(z.number().int())).min(1),
-  ]),
+  ], { error: 'expected a string, a non-empty array of strings, or a non-empty array of token ids (or of token id arrays)' }),
   encoding_format: z.enum(['float', 'base64']).optional(),
   dimensions: z.number().int().positive().optional(),
   user: z.string().optional(),
