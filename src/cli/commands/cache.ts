@@ -34,19 +34,27 @@ function thresholdArgument(value: string): number {
  * money, reported), the configured guards, and the configured threshold as the operating point.
  */
 export async function runEvalCache(options: EvalCacheCommandOptions, onProgress?: (done: number, total: number) => void): Promise<CacheEvaluation> {
-  const { config } = loadConfig({ path: options.config });
+  const { config, source } = loadConfig({ path: options.config });
   const lines = readFileSync(options.pairs, 'utf8').split('\n');
   const providers = new Map(Object.entries(config.providers).map(([name, provider]) => [name, createProvider(name, provider)] as const));
   try {
     const models = buildModels(config, providers, new PriceBook());
+    if (options.route !== undefined && !models.has(options.route) && !(options.route in config.routes)) {
+      throw new InvalidArgumentError(`--route: no model or route is called '${options.route}' in ${source === 'defaults' ? 'the built-in default config' : source} (configured: ${[...models.keys(), ...Object.keys(config.routes)].join(', ')})`);
+    }
     const name = options.route ?? '';
     const policy = resolveCachePolicy(config.cache, name, name in config.routes);
     const embedder = withProgress(buildEmbedder({ config: config.cache, models, timeoutMs: config.retry.timeout_ms }), lines, onProgress);
-    return await evalCache(lines, {
+    const evaluation = await evalCache(lines, {
       embedder,
       guards: config.cache.semantic.guards ? DEFAULT_GUARDS : [],
       threshold: options.threshold ?? policy.threshold,
     });
+    if (evaluation.pairs === 0) {
+      const named = evaluation.invalidLines.map((invalid) => `line ${invalid.line}: ${invalid.error}`).join('; ');
+      throw new Error(`${options.pairs}: no labelled pairs to evaluate${named ? ` (${named})` : ' (the file is empty)'}; each line is {"a": "…", "b": "…", "label": 0|1}`);
+    }
+    return evaluation;
   } finally {
     await Promise.all([...providers.values()].map((provider) => provider.close?.()));
   }
@@ -81,6 +89,14 @@ function printEvaluation(evaluation: CacheEvaluation): void {
     })),
   );
   console.log(`operating point (threshold ${evaluation.threshold}): precision ${percent(evaluation.precision)}, recall ${percent(evaluation.recall)}, F1 ${evaluation.f1.toFixed(3)}`);
+  printInvalidLines(evaluation);
+}
+
+/** Names the lines that were skipped, on stderr, so a malformed file is not read as a small one. */
+function printInvalidLines(evaluation: CacheEvaluation): void {
+  for (const invalid of evaluation.invalidLines) console.error(`skipped line ${invalid.line}: ${invalid.error}`);
+  const unnamed = evaluation.skipped - evaluation.invalidLines.length;
+  if (unnamed > 0) console.error(`… and ${unnamed} more invalid line(s)`);
 }
 
 /** `frugal eval cache --pairs FILE [--json]`; joins an existing `eval` group if another capability made one. */
@@ -105,8 +121,8 @@ export function registerCacheCommands(program: Command): void {
       });
       bar?.stop();
       if (options.json) {
-        const { costNano, ...rest } = evaluation;
-        console.log(JSON.stringify({ ...rest, cost_usd: formatUsd(costNano) }, null, 2));
+        const { costNano, invalidLines, ...rest } = evaluation;
+        console.log(JSON.stringify({ ...rest, invalid_lines: invalidLines, cost_usd: formatUsd(costNano) }, null, 2));
       } else printEvaluation(evaluation);
     });
 }

@@ -18,6 +18,10 @@ describe('evalCache', () => {
       threshold: 0.9,
     });
     expect(result.skipped).toBe(2);
+    expect(result.invalidLines).toEqual([
+      { line: 7, error: expect.stringMatching(/^not JSON/) },
+      { line: 8, error: 'label: expected 0 or 1' },
+    ]);
     expect(result.pairs).toBe(5);
     expect(result.threshold).toBe(0.9);
     // The two near-identical rewordings hit; the 30 vs 60 days pair is vetoed; the loose paraphrase misses.

@@ -12,8 +12,11 @@ import { DEFAULT_GUARDS, vetoReason, type PrecisionGuard } from './precision-gua
 export const DEFAULT_THRESHOLD = 0.94;
 
 /** One labelled pair: 1 = the same question (should hit), 0 = a different one (must miss). */
-export const cachePairSchema = z.object({ a: z.string(), b: z.string(), label: z.union([z.literal(0), z.literal(1)]) });
+export const cachePairSchema = z.object({ a: z.string(), b: z.string(), label: z.union([z.literal(0), z.literal(1)], { error: 'expected 0 or 1' }) });
 export type CachePair = z.infer<typeof cachePairSchema>;
+
+/** How many invalid lines an evaluation names (the rest are only counted). */
+export const MAX_INVALID_LINES = 20;
 
 /** Precision, recall and F1 of "would the cache hit" at one threshold. */
 export interface OperatingPoint {
@@ -28,8 +31,10 @@ export interface OperatingPoint {
 
 export interface CacheEvaluation extends OperatingPoint {
   curve: OperatingPoint[];
-  /** Lines that were blank or not a valid pair. */
+  /** Lines that were not a valid pair (blank lines are not counted). */
   skipped: number;
+  /** The first of those lines (at most {@link MAX_INVALID_LINES}), 1-based, with what is wrong. */
+  invalidLines: { line: number; error: string }[];
   pairs: number;
   /** Pairs above the lowest threshold that a guard vetoed. */
   vetoed: number;
@@ -55,11 +60,17 @@ export async function evalCache(lines: Iterable<string>, options: EvalCacheOptio
   const thresholds = [...new Set([...(options.thresholds ?? defaultThresholds()), threshold])].sort((x, y) => x - y);
   const pairs: CachePair[] = [];
   let skipped = 0;
+  const invalidLines: CacheEvaluation['invalidLines'] = [];
+  let lineNumber = 0;
   for (const line of lines) {
+    lineNumber++;
     if (!line.trim()) continue;
     const parsed = parseLine(line);
-    if (parsed) pairs.push(parsed);
-    else skipped++;
+    if ('pair' in parsed) pairs.push(parsed.pair);
+    else {
+      skipped++;
+      if (invalidLines.length < MAX_INVALID_LINES) invalidLines.push({ line: lineNumber, error: parsed.error });
+    }
   }
   const batchSize = options.batchSize ?? 256;
   const similarities: number[] = [];
@@ -83,7 +94,7 @@ export async function evalCache(lines: Iterable<string>, options: EvalCacheOptio
   const positives = pairs.filter((pair) => pair.label === 1).length;
   const curve = thresholds.map((value) => operatingPoint(value, pairs, similarities, passes, positives));
   const chosen = curve.find((point) => point.threshold === threshold) as OperatingPoint;
-  return { ...chosen, curve, skipped, pairs: pairs.length, vetoed, costNano };
+  return { ...chosen, curve, skipped, invalidLines, pairs: pairs.length, vetoed, costNano };
 }
 
 function operatingPoint(
@@ -106,13 +117,17 @@ function operatingPoint(
   return { threshold, precision, recall, f1, hits };
 }
 
-function parseLine(line: string): CachePair | undefined {
+function parseLine(line: string): { pair: CachePair } | { error: string } {
+  let value: unknown;
   try {
-    const result = cachePairSchema.safeParse(JSON.parse(line));
-    return result.success ? result.data : undefined;
-  } catch {
-    return undefined;
+    value = JSON.parse(line);
+  } catch (error) {
+    return { error: `not JSON (${(error as Error).message})` };
   }
+  const result = cachePairSchema.safeParse(value);
+  if (result.success) return { pair: result.data };
+  const issue = result.error.issues[0];
+  return { error: issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : 'expected {"a": "…", "b": "…", "label": 0|1}' };
 }
 
 function defaultThresholds(): number[] {
