@@ -151,6 +151,22 @@ export async function runCli(argv: string[]): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    throw error;
+    const message = userErrorMessage(error);
+    if (message === undefined) throw error;
+    console.error(`error: ${message}`);
+    process.exitCode = error instanceof InvalidArgumentError ? 2 : 1;
   }
+}
+
+/**
+ * The message of an error a user can fix (a missing or unreadable file, a malformed input line, a
+ * bad flag value found while a command runs), shown in one line instead of a stack trace; undefined
+ * for anything else (TypeError and the like are bugs, and keep their stack).
+ */
+function userErrorMessage(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  if (error instanceof InvalidArgumentError) return error.message;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code) && (error as NodeJS.ErrnoException).syscall) return error.message;
+  return Object.getPrototypeOf(error) === Error.prototype ? error.message : undefined;
 }

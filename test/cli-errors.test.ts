@@ -1,0 +1,53 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'frugal.js');
+const folder = mkdtempSync(join(tmpdir(), 'frugal-cli-errors-'));
+
+/** `frugal …` as a user runs it; resolves with its exit code and stderr once it exits. */
+function frugal(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [BIN, ...args], { cwd: folder, env: { ...process.env, FRUGAL_DATA_DIR: join(folder, 'data') }, timeout: 60_000 }, (error, _stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr });
+    });
+    child.stdin?.end();
+  });
+}
+
+function file(name: string, text: string): string {
+  const path = join(folder, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const noStack = /\n\s+at /;
+
+describe.concurrent('commands report what a user got wrong in one line, without a stack trace', () => {
+  it('a file that does not exist', async () => {
+    const { code, stderr } = await frugal(['eval', 'router', '--outcomes', join(folder, 'missing.jsonl')]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^error: ENOENT: no such file or directory, open '.*missing\.jsonl'\n$/);
+  });
+
+  it('a malformed line, named by its number', async () => {
+    const outcomes = file('outcomes.jsonl', '{"prompt": "hi", "outcomes": {"a": {"score": 1}, "b": {"score": 0}}}\n{"prompt": "x", "outcomes": \n');
+    const { code, stderr } = await frugal(['train', 'router', '--outcomes', outcomes, '--out', join(folder, 'weights.json')]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^error: outcomes line 2: not JSON/);
+    expect(stderr).not.toMatch(noStack);
+  });
+
+  it('a weights file a route names that is missing, when the gateway starts', async () => {
+    const config = file(
+      'frugal.config.yaml',
+      'providers:\n  sim: { type: simulated }\nmodels:\n  strong: { provider: sim }\n  weak: { provider: sim }\nroutes:\n  r:\n    quality: { strong: strong, weak: weak, weights: ./no-weights.json }\n',
+    );
+    const { code, stderr } = await frugal(['serve', '--config', config, '--port', '0']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^error: routes\.r\.quality\.weights: cannot load '.*no-weights\.json': ENOENT/m);
+    expect(stderr).not.toMatch(noStack);
+  });
+});
