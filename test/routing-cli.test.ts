@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runEvalRouter } from '../src/cli/commands/eval.ts';
-import { runTrainRouter } from '../src/cli/commands/train.ts';
+import { chooseRouterPair, runTrainRouter } from '../src/cli/commands/train.ts';
+import { buildCli } from '../src/cli/main.ts';
 import { runExportOutcomes } from '../src/cli/commands/export.ts';
 import { OutcomesStore } from '../src/pipeline/cascade/outcomes-store.ts';
 import { routesSchema } from '../src/pipeline/route/route-config.ts';
@@ -67,5 +68,32 @@ describe('frugal export outcomes', () => {
     const result = await runExportOutcomes({ dataDir, tenant: 'acme' }, (line) => written.push(line));
     expect(result).toEqual({ written: 1, skipped: 0 });
     expect(parseOutcomes(written.join(''))).toMatchObject([{ prompt: 'hi', outcomes: { a: { score: 6 }, b: { score: 9 } } }]);
+  });
+});
+
+describe('choosing the two models to train on', () => {
+  const lines = parseOutcomes(
+    ['strong', 'weak']
+      .map((_, index) => JSON.stringify({ prompt: `p${index}`, outcomes: { big: { score: 1 }, small: { score: index % 2 } } }))
+      .join('\n'),
+  );
+
+  it('pairs the model one flag names with the other model, whichever flag it is', () => {
+    expect(chooseRouterPair(lines)).toEqual({ strong: 'big', weak: 'small' });
+    expect(chooseRouterPair(lines, 'small')).toEqual({ strong: 'small', weak: 'big' });
+    expect(chooseRouterPair(lines, undefined, 'big')).toEqual({ strong: 'small', weak: 'big' });
+  });
+
+  it('refuses one model as both, and a model the outcomes do not hold', () => {
+    expect(() => chooseRouterPair(lines, 'big', 'big')).toThrow(/--strong and --weak name the same model 'big'/);
+    expect(() => chooseRouterPair(lines, undefined, 'tiny')).toThrow(/model 'tiny' is not on every outcomes line \(found: big, small\)/);
+  });
+});
+
+describe('frugal eval task', () => {
+  it('refuses a file with no labelled prompt instead of printing 0% accuracy', async () => {
+    const empty = join(directory, 'empty-labelled.jsonl');
+    writeFileSync(empty, '\n');
+    await expect(buildCli().parseAsync(['node', 'frugal', 'eval', 'task', '--labeled', empty])).rejects.toThrow(/no labelled prompts/);
   });
 });

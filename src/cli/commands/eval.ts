@@ -148,6 +148,7 @@ export function registerEvalCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action((options: { labeled: string; json?: boolean }) => {
       const evaluation = evalTask(readFileSync(options.labeled, 'utf8'));
+      if (evaluation.total === 0) throw new Error(`${options.labeled}: no labelled prompts; each line is {"prompt": "…" | [messages], "task": "${TASK_CLASSES.join('|')}"}`);
       if (options.json) console.log(JSON.stringify(evaluation, null, 2));
       else printTaskEvaluation(evaluation);
     });

@@ -30,14 +30,22 @@ function meanScore(lines: readonly OutcomesLine[], model: string): number {
  */
 export function chooseRouterPair(lines: readonly OutcomesLine[], strong?: string, weak?: string): { strong: string; weak: string } {
   const models = commonModels(lines);
+  if (strong !== undefined && strong === weak) throw new InvalidArgumentError(`--strong and --weak name the same model '${strong}'; the router chooses between two models`);
   if (strong && weak) {
     for (const model of [strong, weak]) if (!models.includes(model)) throw new InvalidArgumentError(`model '${model}' is not on every outcomes line (found: ${models.join(', ') || 'none'})`);
     return { strong, weak };
   }
   if (models.length !== 2) throw new InvalidArgumentError(`the outcomes hold ${models.length} models on every line (${models.join(', ')}): say which with --strong and --weak`);
+  const given = strong ?? weak;
+  if (given !== undefined) {
+    // One flag names one of the two models; the other model is its partner.
+    if (!models.includes(given)) throw new InvalidArgumentError(`model '${given}' is not on every outcomes line (found: ${models.join(', ')})`);
+    const other = models.find((model) => model !== given)!;
+    return strong !== undefined ? { strong, weak: other } : { strong: other, weak: given };
+  }
   const [first, second] = models;
   const firstIsStrong = meanScore(lines, first) >= meanScore(lines, second);
-  return { strong: strong ?? (firstIsStrong ? first : second), weak: weak ?? (firstIsStrong ? second : first) };
+  return { strong: firstIsStrong ? first : second, weak: firstIsStrong ? second : first };
 }
 
 /** `frugal train router`: trains on every line, calibrates by cross-validation, writes the weights. */

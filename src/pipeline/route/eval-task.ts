@@ -34,7 +34,13 @@ export function evalTask(lines: string | readonly string[], model?: LinearModel)
   let byRule = 0;
   rows.forEach((row, index) => {
     if (!row.trim()) return;
-    const parsed = labelledLineSchema.safeParse(JSON.parse(row));
+    let value: unknown;
+    try {
+      value = JSON.parse(row);
+    } catch (error) {
+      throw new Error(`labelled line ${index + 1}: not JSON (${(error as Error).message})`);
+    }
+    const parsed = labelledLineSchema.safeParse(value);
     if (!parsed.success) throw new Error(`labelled line ${index + 1}: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
     const expected = parsed.data.task as TaskClass;
     const verdict = classifyPrompt(parsed.data.prompt, model);

@@ -82,5 +82,6 @@ describe('evalTask', () => {
 
   it('names the line of an unknown task label', () => {
     expect(() => evalTask([JSON.stringify({ prompt: 'hi', task: 'poetry' })])).toThrow(/line 1: task/);
+    expect(() => evalTask([JSON.stringify({ prompt: 'hi', task: 'chat' }), '', '{"prompt": "hi"'])).toThrow(/^labelled line 3: not JSON/);
   });
 });
