@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildCli } from '../src/cli/main.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'frugal.js');
 const folder = mkdtempSync(join(tmpdir(), 'frugal-cli-errors-'));
@@ -49,5 +50,31 @@ describe.concurrent('commands report what a user got wrong in one line, without 
     expect(code).toBe(1);
     expect(stderr).toMatch(/^error: routes\.r\.quality\.weights: cannot load '.*no-weights\.json': ENOENT/m);
     expect(stderr).not.toMatch(noStack);
+  });
+});
+
+/** Runs a command in this process; resolves with what it threw (commander's usage errors included). */
+async function thrownBy(args: string[]): Promise<Error | undefined> {
+  const program = buildCli().exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+  for (const command of program.commands) command.exitOverride().configureOutput({ writeErr: () => undefined });
+  for (const command of program.commands.flatMap((group) => group.commands)) command.exitOverride().configureOutput({ writeErr: () => undefined });
+  try {
+    await program.parseAsync(['node', 'frugal', ...args]);
+    return undefined;
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+describe('frugal eval compress', () => {
+  it('refuses a ratio below 1 and a negative token bound before reading anything', async () => {
+    const qa = file('qa.jsonl', `${JSON.stringify({ context: 'The crane lifts 40 tonnes.', question: 'What does the crane lift?', answers: ['40 tonnes'] })}\n`);
+    expect((await thrownBy(['eval', 'compress', '--qa', qa, '--ratio', '0']))?.message).toMatch(/--ratio <n>' argument '0' is invalid\. a number ≥ 1/);
+    expect((await thrownBy(['eval', 'compress', '--qa', qa, '--max-context-tokens', '-5']))?.message).toMatch(/argument '-5' is invalid\. a whole number of tokens ≥ 1/);
+  });
+
+  it('refuses a file with no valid row, naming its lines, instead of printing 0% retention', async () => {
+    const qa = file('bad-qa.jsonl', '{"context": "x"\n');
+    expect((await thrownBy(['eval', 'compress', '--qa', qa]))?.message).toMatch(/no rows to evaluate \(line 1: not JSON/);
   });
 });
