@@ -31,6 +31,7 @@ beforeAll(async () => {
       'two-tier': { cascade: ['tier-small', 'tier-big'], baseline: 'base' },
       judged: { cascade: ['tier-small', 'tier-mid'], judge: { model: 'judge-model' }, baseline: 'base' },
       checked: { cascade: ['tier-small', 'tier-mid'], check_module: checkModule, baseline: 'base' },
+      instructed: { cascade: ['tier-small', 'tier-mid'], checks: { instructions: true }, baseline: 'base' },
       shadowed: { default: 'tier-small', baseline: 'base', shadow: { sample: 1, judge: 'judge-model' } },
     },
     cache: { enabled: false },
@@ -138,6 +139,34 @@ describe('LLM judge and user check module', () => {
     scriptTiers({ text: 'A decent answer.' });
     const accepted = await client.chat.completions.create({ model: 'checked', messages: question }).withResponse();
     expect(accepted.response.headers.get('x-frugal-tier')).toBe('1');
+  });
+});
+
+describe('instruction check', () => {
+  const limited = [{ role: 'user' as const, content: 'In fewer than 12 words: why is the sky blue?' }];
+  const rambling = 'Sunlight scatters off air molecules, and blue light, having a shorter wavelength, scatters much more than red light does.';
+
+  it('escalates when the cheap tier ignores an explicit instruction of the prompt, and charges the rejected tier', async () => {
+    scriptTiers({ text: rambling }, { text: 'Air scatters blue light more than red.' });
+    const { data, response } = await client.chat.completions.create({ model: 'instructed', messages: limited }).withResponse();
+    expect(data.choices[0].message.content).toBe('Air scatters blue light more than red.');
+    expect(response.headers.get('x-frugal-tier')).toBe('2');
+    const record = await ledgerRecord(response.headers.get('x-frugal-request-id')!);
+    expect(record.attempts.map((attempt: any) => [attempt.model, attempt.purpose, attempt.status])).toEqual([
+      ['tier-small', 'tier', 'rejected'],
+      ['tier-mid', 'answer', 'ok'],
+    ]);
+    // The same answer passes on a route without the check.
+    const unchecked = await client.chat.completions.create({ model: 'two-tier', messages: limited }).withResponse();
+    expect(unchecked.data.choices[0].message.content).toBe(rambling);
+    expect(unchecked.response.headers.get('x-frugal-tier')).toBe('1');
+  });
+
+  it('serves the cheap tier when it follows the instructions', async () => {
+    scriptTiers({ text: 'Air scatters short blue wavelengths the most.' });
+    const { response } = await client.chat.completions.create({ model: 'instructed', messages: limited }).withResponse();
+    expect(response.headers.get('x-frugal-tier')).toBe('1');
+    expect(upstream.requestsTo('/v1/chat/completions')).toHaveLength(1);
   });
 });
 

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { ChatRequest, ChatResponse } from '../../protocol/openai/chat-schema.ts';
 import type { ChecksConfig } from '../route/route-config.ts';
 import { arithmeticMismatches } from './math-check.ts';
+import { checkInstructions } from './instruction-check.ts';
+import { messageText } from '../../protocol/openai/chat-schema.ts';
 
 /** What the checks concluded about one answer. */
 export interface CheckVerdict {
@@ -82,6 +84,7 @@ export function checkAnswer(request: ChatRequest, response: ChatResponse, checks
   const reasons: string[] = [];
   let score = 1;
   if (response.choices.length === 0) return { pass: false, score: 0, reasons: ['no choices'] };
+  const instructionPrompt = checks.instructions ? lastUserText(request) : '';
   for (const choice of response.choices) {
     const message = choice.message;
     const text = message.content ?? '';
@@ -97,12 +100,22 @@ export function checkAnswer(request: ChatRequest, response: ChatResponse, checks
       const wrong = arithmeticMismatches(text);
       if (wrong.length > 0) reasons.push(`arithmetic does not add up: ${wrong[0].text} (is ${Number(wrong[0].computed.toPrecision(10))})${wrong.length > 1 ? ` and ${wrong.length - 1} more` : ''}`);
     }
+    if (checks.instructions && toolCalls.length === 0 && instructionPrompt) {
+      const { violated } = checkInstructions(instructionPrompt, text);
+      if (violated.length > 0) reasons.push(`instruction not followed ("${violated[0].instruction}"): ${violated[0].detail}${violated.length > 1 ? ` and ${violated.length - 1} more` : ''}`);
+    }
     if (checks.logprobs) {
       const confidence = logprobConfidence(choice.logprobs);
       if (confidence !== undefined) score = Math.min(score, confidence);
     }
   }
   return { pass: reasons.length === 0, score: reasons.length === 0 ? score : 0, reasons };
+}
+
+/** The last user message's text: the instructions a tier's answer is checked against. */
+function lastUserText(request: ChatRequest): string {
+  const last = [...request.messages].reverse().find((message) => message.role === 'user');
+  return last ? messageText(last.content) : '';
 }
 
 function jsonProblems(request: ChatRequest, text: string): string[] {

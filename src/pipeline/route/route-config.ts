@@ -39,6 +39,12 @@ export const checksSchema = z.strictObject({
   logprobs: z.boolean().default(true),
   /** Recompute every arithmetic statement in the answer ("15 + 25 = 45") and reject one that does not add up. Off by default. */
   math: z.boolean().default(false),
+  /**
+   * Read the explicit, checkable instructions of the last user message ("in fewer than 50 words", "as 3
+   * bullet points", "in JSON", "respond in French", "start every sentence with A", "do not use the word …")
+   * and reject an answer that breaks one. Off by default.
+   */
+  instructions: z.boolean().default(false),
   /** The learned answer verifier (`frugal train verifier`): rejects a non-final tier's answer it scores below the bar. */
   verifier: z
     .strictObject({
