@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -76,5 +76,21 @@ describe('frugal eval compress', () => {
   it('refuses a file with no valid row, naming its lines, instead of printing 0% retention', async () => {
     const qa = file('bad-qa.jsonl', '{"context": "x"\n');
     expect((await thrownBy(['eval', 'compress', '--qa', qa]))?.message).toMatch(/no rows to evaluate \(line 1: not JSON/);
+  });
+});
+
+describe('output piped into a reader that stops early (frugal … | head)', () => {
+  it('ends quietly with exit code 0 instead of an EPIPE stack trace', async () => {
+    const dataDir = join(folder, 'piped');
+    mkdirSync(join(dataDir, 'outcomes'), { recursive: true });
+    const line = JSON.stringify({ time: 1, tenant: 'default', request_id: 'r', route: 'auto', task: 'chat', judge: 'j', served_model: 'a', baseline_model: 'b', prompt: 'x'.repeat(200), outcomes: { a: { score: 1 }, b: { score: 0 } } });
+    writeFileSync(join(dataDir, 'outcomes', 'shadow.jsonl'), `${line}\n`.repeat(5_000)); // ~1.2 MB, far more than a pipe holds
+    const child = spawn(process.execPath, [BIN, 'export', 'outcomes', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE/);
+    expect(code).toBe(0);
   });
 });

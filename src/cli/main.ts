@@ -142,6 +142,11 @@ function packageVersion(): string {
 }
 
 export async function runCli(argv: string[]): Promise<void> {
+  // `frugal report | head`: the reader closed the pipe, so the output is no longer wanted; stop quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(0);
+  });
   const program = buildCli();
   try {
     await program.parseAsync(argv);
