@@ -138,6 +138,24 @@ describe('virtual keys', () => {
     expect(response.status).toBe(400);
   });
 
+  it('refuses a key limited to a model or route the gateway does not serve, naming it (400)', async () => {
+    const response = await admin('/admin/keys', { method: 'POST', body: JSON.stringify({ name: 'typo', models: ['small-model', 'smal-model'] }) });
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as { error: { message: string; param: string } };
+    expect(error.param).toBe('models');
+    expect(error.message).toMatch(/'smal-model' is no model or route of this gateway \(configured: small-model, large-model\)/);
+  });
+
+  it('warns on the CLI when --models names something the config does not serve, and still creates the key', async () => {
+    const { stdout, stderr } = await run(process.execPath, [join(process.cwd(), 'bin/frugal.js'), 'keys', 'create', '--name', 'warned', '--models', 'gpt-4o-mini,gpt4o', '--json'], {
+      cwd: frugal.dataDir,
+      env: { ...process.env, FRUGAL_DATA_DIR: frugal.dataDir, FRUGAL_CONFIG: '' },
+    });
+    expect(stderr).toMatch(/warning: --models: 'gpt4o' is no model or route in the built-in default config/);
+    expect(stderr).not.toMatch(/'gpt-4o-mini'/);
+    expect((JSON.parse(stdout) as { models: string[] }).models).toEqual(['gpt-4o-mini', 'gpt4o']);
+  });
+
   it('works with keys created and revoked by the CLI on the same data dir', async () => {
     const created = JSON.parse(await cli('create', '--name', 'cli-key', '--tenant', 'cli', '--rpm', '100000', '--json')) as { id: string; key: string; rpm: number };
     expect(created.rpm).toBe(100_000);

@@ -11,7 +11,7 @@ import type { Router } from '../server/router.ts';
 import { schemaError } from '../server/zod-error.ts';
 import { createVirtualKey } from './create-virtual-key.ts';
 import { gatewayKeys } from './gateway-keys.ts';
-import { createKeyInputSchema, keyToJson } from './virtual-key.ts';
+import { createKeyInputSchema, keyToJson, servableNames, unknownKeyModels } from './virtual-key.ts';
 
 /**
  * Admin routes of spend governance (admin key required):
@@ -26,6 +26,10 @@ export function registerKeysRoutes(router: Router, gateway: Gateway): void {
     .on('POST', '/admin/keys', admin(gateway, async ({ request, response }) => {
       const parsed = createKeyInputSchema.safeParse(await readJson(request, 64 * 1024));
       if (!parsed.success) throw schemaError(parsed.error);
+      const unknown = unknownKeyModels(parsed.data.models, gateway.config);
+      if (unknown.length > 0) {
+        throw errors.invalidRequest(`models: ${unknown.map((name) => `'${name}'`).join(', ')} is no model or route of this gateway (configured: ${servableNames(gateway.config)})`, 'models');
+      }
       const created = await createVirtualKey(await keys.store(), parsed.data);
       keys.invalidate();
       gateway.logger.info({ keyId: created.key.id, tenant: created.key.tenant, name: created.key.name }, 'virtual key created');

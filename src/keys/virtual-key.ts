@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { FrugalConfig } from '../config/schema.ts';
 import { keyBudgetSchema } from '../pipeline/budget/budget-config.ts';
 
 /**
@@ -36,6 +37,19 @@ export const createKeyInputSchema = z.strictObject({
   budgets: z.array(keyBudgetSchema).default([]),
 });
 export type CreateKeyInput = z.input<typeof createKeyInputSchema>;
+
+/**
+ * The names in a key's `models` that a gateway with this config cannot serve: not a model, a route,
+ * or a name `rewrite` maps (a key limited to such a name gets 403 on every request).
+ */
+export function unknownKeyModels(models: readonly string[] | undefined, config: Pick<FrugalConfig, 'models' | 'routes' | 'rewrite'>): string[] {
+  return (models ?? []).filter((name) => !(name in config.models) && !(name in config.routes) && !(name in config.rewrite));
+}
+
+/** What a gateway with this config serves, for messages about unknown names. */
+export function servableNames(config: Pick<FrugalConfig, 'models' | 'routes' | 'rewrite'>): string {
+  return [...new Set([...Object.keys(config.models), ...Object.keys(config.routes), ...Object.keys(config.rewrite)])].join(', ') || 'none';
+}
 
 /** A stored row as the backends hand it back; JSON columns arrive as text. */
 export const keyRowSchema = z

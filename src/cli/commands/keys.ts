@@ -4,7 +4,7 @@ import { loadConfig } from '../../config/load-config.ts';
 import { createVirtualKey } from '../../keys/create-virtual-key.ts';
 import type { KeyStore } from '../../keys/key-store.ts';
 import { openKeyStore } from '../../keys/open-key-store.ts';
-import { keyToJson, type CreateKeyInput, type VirtualKey } from '../../keys/virtual-key.ts';
+import { keyToJson, servableNames, unknownKeyModels, type CreateKeyInput, type VirtualKey } from '../../keys/virtual-key.ts';
 
 /** Where the CLI finds the keys: the same place `frugal serve` with this config would. */
 export interface KeysCommandOptions {
@@ -113,6 +113,7 @@ export function registerKeysCommands(program: Command): void {
       let created;
       try {
         const input = createInputFromFlags(flags);
+        warnAboutUnknownModels(flags);
         created = await withStore(flags, (store) => createVirtualKey(store, input));
       } catch (error) {
         reportUsageError(error);
@@ -169,6 +170,18 @@ export function registerKeysCommands(program: Command): void {
       }
       console.log(`Revoked ${revoked.id} (${revoked.name}) at ${new Date(revoked.revokedAt ?? Date.now()).toISOString()}.`);
     });
+}
+
+/**
+ * `--models` names the config does not serve would make the key useless (403 on every request). The
+ * CLI may read another config than the running gateway, so it warns instead of refusing.
+ */
+function warnAboutUnknownModels(flags: CreateFlags): void {
+  const { config, source } = loadConfig({ path: flags.config });
+  const unknown = unknownKeyModels(flags.models, config);
+  if (unknown.length === 0) return;
+  const where = source === 'defaults' ? 'the built-in default config (pass the gateway\'s config with --config)' : source;
+  console.error(`warning: --models: ${unknown.map((name) => `'${name}'`).join(', ')} is no model or route in ${where} (configured: ${servableNames(config)}); the key gets 403 for it`);
 }
 
 /** Bad flag combinations and values read as a usage error (exit code 2), not a stack trace. */
