@@ -300,6 +300,13 @@ describe('admin API', () => {
     expect(stats.routes[0].hit_rate).toBeGreaterThan(0);
 
     expect((await fetch(`${frugal.url}/admin/cache`, { method: 'DELETE' })).status).toBe(400);
+    // An empty filter (`?prefix=$UNSET`) would match every key; it is refused, and the entry survives.
+    for (const query of ['prefix=', 'route=', 'tenant=', 'all=yes']) {
+      const refused = await fetch(`${frugal.url}/admin/cache?${query}`, { method: 'DELETE' });
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: { param: string } }).error.param).toBe(query.split('=')[0]);
+    }
+    expect((await ask({ model: 'faq', messages })).cache).toBe('hit');
     const purge = await fetch(`${frugal.url}/admin/cache?route=faq`, { method: 'DELETE' });
     expect(purge.status).toBe(200);
     expect(((await purge.json()) as { purged: number }).purged).toBeGreaterThanOrEqual(1);

@@ -30,8 +30,14 @@ function purgeHandler(gateway: Gateway) {
         route: url.searchParams.get('route') ?? undefined,
         prefix: url.searchParams.get('prefix') ?? undefined,
       };
+      // An empty value (`?prefix=` from an unset variable) would match every key: only all=true may do that.
+      for (const [name, value] of Object.entries(filter)) {
+        if (value === '') throw errors.invalidRequest(`${name} is empty; name what to purge, or use all=true for the whole cache`, name);
+      }
+      const all = url.searchParams.get('all');
+      if (all !== null && all !== 'true' && all !== 'false') throw errors.invalidRequest(`all must be true or false; got '${all}'`, 'all');
       const everything = filter.tenant === undefined && filter.route === undefined && filter.prefix === undefined;
-      if (everything && url.searchParams.get('all') !== 'true') {
+      if (everything && all !== 'true') {
         throw errors.invalidRequest('Say what to purge: tenant, route and/or prefix, or all=true for the whole cache', 'all');
       }
       if (filter.prefix !== undefined && (filter.tenant !== undefined || filter.route !== undefined)) {
