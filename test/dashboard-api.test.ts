@@ -60,6 +60,9 @@ describe('admin APIs behind the dashboard', () => {
       expect((await admin(path, 'wrong-key-000000')).status, path).toBe(401);
       expect((await admin(path)).status, path).toBe(200);
     }
+    // The refusal says which key is wanted: a virtual key is the usual mistake.
+    expect((await (await admin('/admin/summary', null)).json()).error.message).toMatch(/needs the admin key \(FRUGAL_ADMIN_KEY or auth\.admin_key\)/);
+    expect((await (await admin('/admin/summary', 'wrong-key-000000')).json()).error.message).toMatch(/^Invalid admin key\..*not a gateway or virtual key/);
     const page = await fetch(`${frugal.url}/dashboard`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");

@@ -2,6 +2,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Gateway } from '../gateway/build-gateway.ts';
 import { errors } from '../errors/codes.ts';
+import { FrugalError } from '../errors/frugal-error.ts';
 import { presentedKey } from './auth.ts';
 
 /**
@@ -17,9 +18,12 @@ export function requireAdmin(gateway: Gateway, headers: IncomingHttpHeaders, rem
     return;
   }
   const key = presentedKey(headers);
-  if (!key) throw errors.missingKey();
+  // Same codes as the API's key errors, but saying which key: people often try their virtual key here.
+  if (!key) throw new FrugalError('missing_api_key', 401, 'authentication_error', 'The admin API needs the admin key (FRUGAL_ADMIN_KEY or auth.admin_key): send it as "Authorization: Bearer <admin key>".');
   const digest = (value: string) => createHash('sha256').update(value).digest();
-  if (!timingSafeEqual(digest(key), digest(adminKey))) throw errors.invalidKey();
+  if (!timingSafeEqual(digest(key), digest(adminKey))) {
+    throw new FrugalError('invalid_api_key', 401, 'authentication_error', 'Invalid admin key. The admin API takes the admin key (FRUGAL_ADMIN_KEY or auth.admin_key), not a gateway or virtual key.');
+  }
 }
 
 function isLoopback(address: string): boolean {
