@@ -4,6 +4,8 @@ import { createRequire } from 'node:module';
 export interface O200k {
   countTokens(text: string): number;
   encode(text: string): number[];
+  /** The text of tokens, as it completes (a character split across tokens comes with its last one). */
+  decodeGenerator(tokens: Iterable<number>): Generator<string, void, void>;
 }
 
 const require = createRequire(import.meta.url);

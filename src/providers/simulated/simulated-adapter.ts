@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   messageText,
+  type ChatChoice,
   type ChatChunk,
   type ChatRequest,
   type ChatResponse,
@@ -9,6 +10,7 @@ import {
   type EmbeddingResponse,
 } from '../../protocol/openai/chat-schema.ts';
 import { countChatTokens, countTextTokens } from '../../tokens/count-tokens.ts';
+import { o200k } from '../../tokens/o200k.ts';
 import type { AdapterChatResult, CallOptions, ProviderAdapter } from '../spec.ts';
 import { UpstreamError } from '../upstream-error.ts';
 import { exampleForSchema } from './example-for-schema.ts';
@@ -107,15 +109,25 @@ export class SimulatedAdapter implements ProviderAdapter {
           finish_reason: 'tool_calls',
         };
       }
-      return { index, message: { role: 'assistant', content: this.#text(request, question, digest) }, finish_reason: 'stop' };
+      // Like a real model: the answer stops at max_tokens (finish_reason "length"), and it is billed for
+      // exactly the tokens it contains; logprobs when asked for, one entry per token.
+      let text = this.#text(request, question, digest);
+      const limit = request.max_completion_tokens ?? request.max_tokens;
+      const cut = limit != null && countTextTokens(text) > limit;
+      if (cut) text = prefixWithin(text, limit);
+      const choice: ChatChoice = { index, message: { role: 'assistant', content: text }, finish_reason: cut ? 'length' : 'stop' };
+      if (request.logprobs) {
+        const pieces = tokenPieces(text);
+        choice.logprobs = { content: tokenLogprobs(pieces, request.top_logprobs ?? 0), refusal: null };
+        tokenTexts.set(choice, pieces);
+      }
+      return choice;
     });
     const promptTokens = countChatTokens(request);
     let completionTokens = 0;
     for (const choice of choices) {
       completionTokens += countTextTokens(choice.message.content ?? JSON.stringify(choice.message.tool_calls ?? ''));
     }
-    const limit = request.max_completion_tokens ?? request.max_tokens;
-    if (limit && completionTokens > limit) completionTokens = limit;
     return {
       id: `chatcmpl-sim-${digest.slice(0, 24)}`,
       object: 'chat.completion',
@@ -146,6 +158,14 @@ export class SimulatedAdapter implements ProviderAdapter {
           ...base,
           choices: [{ index: choice.index, delta: { tool_calls: choice.message.tool_calls.map((call, index) => ({ index, ...call })) }, finish_reason: null }],
         };
+      } else if (isLogprobs(choice.logprobs)) {
+        // With logprobs, one chunk per token carries that token's entry, as OpenAI streams them.
+        const pieces = tokenTexts.get(choice) ?? [];
+        for (const [position, entry] of choice.logprobs.content.entries()) {
+          if (signal.aborted) throw new UpstreamError('aborted', 'the client went away');
+          if (this.#options.chunkDelayMs > 0) await sleep(this.#options.chunkDelayMs);
+          yield { ...base, choices: [{ index: choice.index, delta: { content: pieces[position] ?? '' }, logprobs: { content: [entry], refusal: null }, finish_reason: null }] };
+        }
       } else {
         const words = (choice.message.content ?? '').split(/(?<= )/);
         for (const word of words) {
@@ -158,6 +178,64 @@ export class SimulatedAdapter implements ProviderAdapter {
     }
     yield { ...base, choices: [], usage: response.usage };
   }
+}
+
+/** Per-token text of the answers that carry logprobs, for the stream to send token by token. */
+const tokenTexts = new WeakMap<ChatChoice, string[]>();
+
+/**
+ * The longest prefix of `text` (whole characters) that is at most `limit` tokens. Text is cut, never
+ * tokens: gpt-tokenizer's decode keeps the bytes of a cut character in a shared decoder, where they
+ * would corrupt the next decode anywhere in the process.
+ */
+function prefixWithin(text: string, limit: number): string {
+  const characters = [...text];
+  let low = 0;
+  let high = characters.length;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (countTextTokens(characters.slice(0, middle).join('')) <= limit) low = middle;
+    else high = middle - 1;
+  }
+  return characters.slice(0, low).join('');
+}
+
+/** The text each token of `text` adds; a character split across tokens arrives whole with its last token. */
+function tokenPieces(text: string): string[] {
+  const tokens = o200k().encode(text);
+  const pieces = tokens.map(() => '');
+  let pulled = -1;
+  function* feed(): Generator<number> {
+    for (pulled = 0; pulled < tokens.length; pulled++) yield tokens[pulled];
+    pulled = tokens.length - 1;
+  }
+  // decodeGenerator pulls one token and yields what it completed before pulling the next.
+  for (const piece of o200k().decodeGenerator(feed())) pieces[pulled] += piece;
+  return pieces;
+}
+
+interface TokenLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[];
+  top_logprobs: { token: string; logprob: number; bytes: number[] }[];
+}
+
+function isLogprobs(value: unknown): value is { content: TokenLogprob[] } {
+  return typeof value === 'object' && value !== null && Array.isArray((value as { content?: unknown }).content);
+}
+
+/** Deterministic log-probabilities: the chosen token first in `top_logprobs`, the answer's next tokens after it. */
+function tokenLogprobs(pieces: string[], top: number): TokenLogprob[] {
+  const entry = (position: number, rank: number) => {
+    const token = pieces[position % pieces.length];
+    const weight = createHash('sha256').update(token).digest()[0];
+    return { token, logprob: -((weight + 1) / 1000) - rank * 2, bytes: [...Buffer.from(token, 'utf8')] };
+  };
+  return pieces.map((_piece, position) => ({
+    ...entry(position, 0),
+    top_logprobs: Array.from({ length: top }, (_unused, rank) => entry(position + rank, rank)),
+  }));
 }
 
 function pseudoVector(text: string, dimensions: number): number[] {

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import type { ChatChunk, ChatRequest } from '../../protocol/openai/chat-schema.ts';
+import { countTextTokens } from '../../tokens/count-tokens.ts';
+import { SimulatedAdapter } from './simulated-adapter.ts';
+
+const adapter = new SimulatedAdapter({ name: 'sim', latencyMs: 0, chunkDelayMs: 0, failureRate: 0 });
+const options = { signal: new AbortController().signal, timeoutMs: 1_000 };
+const ask = (content: string, extra: Partial<ChatRequest> = {}): ChatRequest => ({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }], ...extra });
+
+async function collect(stream: AsyncIterable<ChatChunk>): Promise<ChatChunk[]> {
+  const chunks: ChatChunk[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return chunks;
+}
+
+describe('simulated provider', () => {
+  it('stops an answer at max_tokens with finish_reason "length", and bills exactly the tokens it sent', async () => {
+    const { response } = await adapter.chat(ask('a long question', { max_tokens: 5, n: 2 }), options);
+    let sent = 0;
+    for (const choice of response.choices) {
+      expect(choice.finish_reason).toBe('length');
+      const tokens = countTextTokens(choice.message.content!);
+      expect(tokens).toBeGreaterThan(0);
+      expect(tokens).toBeLessThanOrEqual(5);
+      sent += tokens;
+    }
+    expect(response.usage?.completion_tokens).toBe(sent);
+    const whole = await adapter.chat(ask('a long question'), options);
+    expect(whole.response.choices[0].finish_reason).toBe('stop');
+    expect(whole.response.choices[0].message.content!.startsWith(response.choices[0].message.content!)).toBe(true);
+  });
+
+  it('cuts at max_tokens between characters, never inside one', async () => {
+    const question = '日本語 🎉🎉 émoji';
+    const whole = (await adapter.chat(ask(question), options)).response.choices[0].message.content!;
+    for (let limit = 1; limit <= 40; limit++) {
+      const cut = (await adapter.chat(ask(question, { max_tokens: limit }), options)).response.choices[0].message.content!;
+      expect(cut).not.toContain('\uFFFD');
+      expect(whole.startsWith(cut)).toBe(true);
+    }
+  });
+
+  it('answers logprobs: true with one entry per token and top_logprobs alternatives, streamed token by token', async () => {
+    const request = ask('Traduire: 日本語 🎉 ok', { logprobs: true, top_logprobs: 2 });
+    const { response } = await adapter.chat(request, options);
+    const choice = response.choices[0];
+    const entries = (choice.logprobs as { content: { token: string; logprob: number; bytes: number[]; top_logprobs: unknown[] }[] }).content;
+    expect(entries).toHaveLength(response.usage!.completion_tokens);
+    for (const entry of entries) {
+      expect(entry.logprob).toBeLessThan(0);
+      expect(entry.top_logprobs).toHaveLength(2);
+      expect(entry.top_logprobs[0]).toMatchObject({ token: entry.token, logprob: entry.logprob });
+    }
+    const chunks = await collect(await adapter.stream(request, options));
+    const streamedEntries = chunks.flatMap((chunk) => (chunk.choices[0]?.logprobs as { content: unknown[] } | undefined)?.content ?? []);
+    expect(streamedEntries).toEqual(entries);
+    // A character split across two tokens (the emoji) arrives whole: the streamed text is the answer.
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe(choice.message.content);
+  });
+
+  it('gives no logprobs when they were not asked for', async () => {
+    const { response } = await adapter.chat(ask('plain'), options);
+    expect(response.choices[0].logprobs).toBeUndefined();
+  });
+});
