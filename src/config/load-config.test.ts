@@ -40,6 +40,7 @@ describe('config', () => {
       const message = (error as Error).message;
       expect(message).toContain('models.m.price.input');
       expect(message).toContain('line 6');
+      expect(message).toContain('expected a decimal number such as 0.15');
     }
   });
 

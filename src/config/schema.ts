@@ -6,7 +6,10 @@ import { batchConfigSchema } from '../batch/batch-config.ts';
 import { routesSchema } from '../pipeline/route/route-config.ts';
 
 /** USD per 1M tokens. Numbers or decimal strings; kept exact by the price book. */
-const usdAmount = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/, 'a decimal USD amount')]);
+const usdAmount = z.union(
+  [z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/, 'expected a decimal number such as 0.15 (written as a number or a string)')],
+  { error: 'expected a decimal number such as 0.15 (written as a number or a string)' },
+);
 
 export const priceSchema = z.strictObject({
   input: usdAmount,
