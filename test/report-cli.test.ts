@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -69,5 +69,17 @@ describe.concurrent('frugal report', () => {
 
   it('rejects an unknown grouping with the accepted ones', async () => {
     await expect(report('--by', 'colour')).rejects.toMatchObject({ stderr: expect.stringContaining('feature, model, key, route, lever, day') });
+  });
+
+  it('refuses a data dir without a ledger, naming the file it looked for, and creates nothing there', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'frugal-report-empty-'));
+    const typo = join(folder, 'dat');
+    const wrongConfig = join(folder, 'frugal.config.yaml');
+    writeFileSync(wrongConfig, `data_dir: ${JSON.stringify(typo)}\n`);
+    for (const command of [['report'], ['export', 'ledger']]) {
+      const failure = await run(process.execPath, [BIN, ...command, '--config', wrongConfig], { env: { ...process.env, FRUGAL_DATA_DIR: '' } }).catch((error: { code: number; stderr: string }) => error);
+      expect(failure).toMatchObject({ code: 1, stderr: expect.stringContaining(`error: no ledger at ${join(typo, 'ledger.db')}`) });
+    }
+    expect(existsSync(typo)).toBe(false);
   });
 });

@@ -1,8 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadConfig } from '../../config/load-config.ts';
-import { openStores } from '../../store/open-stores.ts';
+import { openLedgerForReading } from './report.ts';
 import { parseTime, TimeArgumentError } from '../../reports/parse-time.ts';
 import { readLedger } from '../../reports/read-ledger.ts';
 import type { LedgerRecord } from '../../store/types.ts';
@@ -32,9 +31,7 @@ function timeArgument(value: string): number {
  * once; narrow it with `since`/`until` for very large ledgers.
  */
 export async function exportLedger(options: { config?: string; since?: number; until?: number; tenant?: string; write: (line: string) => Promise<void> | void }): Promise<number> {
-  const { config } = loadConfig({ path: options.config });
-  const dataDir = config.data_dir ?? process.env.FRUGAL_DATA_DIR ?? './.frugal';
-  const stores = await openStores({ dataDir, store: config.store });
+  const stores = await openLedgerForReading(options.config);
   try {
     const records: LedgerRecord[] = [];
     for await (const record of readLedger(stores.ledger, { since: options.since, until: options.until, tenant: options.tenant })) records.push(record);
