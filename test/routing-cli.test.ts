@@ -66,7 +66,9 @@ describe('frugal export outcomes', () => {
     await store.append({ ...base, tenant: 'other', prompt: 'yo', outcomes: { a: { score: 7 }, b: { score: 8 } } });
     const written: string[] = [];
     const result = await runExportOutcomes({ dataDir, tenant: 'acme' }, (line) => written.push(line));
-    expect(result).toEqual({ written: 1, skipped: 0 });
+    expect(result).toEqual({ written: 1, skipped: 0, path: join(dataDir, 'outcomes', 'shadow.jsonl'), found: true });
+    // A data dir where no route has written outcomes: nothing to export, and the caller is told where it looked.
+    expect(await runExportOutcomes({ dataDir: join(directory, 'no-such-dir') }, () => undefined)).toMatchObject({ written: 0, found: false, path: join(directory, 'no-such-dir', 'outcomes', 'shadow.jsonl') });
     expect(parseOutcomes(written.join(''))).toMatchObject([{ prompt: 'hi', outcomes: { a: { score: 6 }, b: { score: 9 } } }]);
   });
 });

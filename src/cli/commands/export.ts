@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../../config/load-config.ts';
 import { OutcomesStore } from '../../pipeline/cascade/outcomes-store.ts';
@@ -16,7 +16,7 @@ export interface ExportOutcomesOptions {
  * Writes the shadow-evaluation outcomes (`<data_dir>/outcomes/shadow.jsonl`) as an outcomes file for
  * `frugal eval router` and `frugal train router`. Returns how many lines were written and skipped.
  */
-export async function runExportOutcomes(options: ExportOutcomesOptions, write: (line: string) => void): Promise<{ written: number; skipped: number }> {
+export async function runExportOutcomes(options: ExportOutcomesOptions, write: (line: string) => void): Promise<{ written: number; skipped: number; path: string; found: boolean }> {
   const dataDir = options.dataDir ?? loadConfig({ path: options.config }).config.data_dir ?? process.env.FRUGAL_DATA_DIR ?? './.frugal';
   const store = new OutcomesStore(dataDir);
   let written = 0;
@@ -25,7 +25,7 @@ export async function runExportOutcomes(options: ExportOutcomesOptions, write: (
     write(`${JSON.stringify(line)}\n`);
     written++;
   }
-  return { written, skipped };
+  return { written, skipped, path: store.path, found: existsSync(store.path) };
 }
 
 function timeArgument(value: string): number {
@@ -52,5 +52,8 @@ export function registerExportCommands(program: Command): void {
       const result = await runExportOutcomes(options, (line) => (file ? file.write(line) : process.stdout.write(line)));
       if (file) await new Promise<void>((resolve, reject) => file.end((error?: Error | null) => (error ? reject(error) : resolve())));
       process.stderr.write(`exported ${result.written} outcomes line(s)${result.skipped ? `, skipped ${result.skipped} unreadable` : ''}${options.out ? ` to ${options.out}` : ''}\n`);
+      if (!result.found) {
+        process.stderr.write(`no shadow outcomes at ${result.path}: a route writes them there once it has shadow: { sample, judge } and samples a request (docs/routing.md); check --data-dir\n`);
+      }
     });
 }
