@@ -43,6 +43,7 @@ describe('gateway keys', () => {
     const { data, response } = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
     expect(data.model).toBe('small');
     expect(response.headers.get('x-frugal-model')).toBe('small');
+    expect(await client.models.retrieve('gpt-4o')).toMatchObject({ id: 'gpt-4o', rewritten_to: 'small', simulated: true });
   });
 
   it('guards /admin with the admin key', async () => {

@@ -511,6 +511,12 @@ describe('embeddings and models', () => {
     const ids = models.data.map((model) => model.id);
     expect(ids).toEqual(expect.arrayContaining(['gpt-4o', 'cheap-8b', 'ha-model', 'sonnet']));
   });
+
+  it('retrieves one model by id as the openai client asks for it, and 404s an unknown one listing what exists', async () => {
+    const model = await client.models.retrieve('cheap-8b');
+    expect(model).toMatchObject({ id: 'cheap-8b', object: 'model', owned_by: 'primary' });
+    await expect(client.models.retrieve('gpt-7')).rejects.toMatchObject({ status: 404, error: { code: 'model_not_found' } });
+  });
 });
 
 describe('secrets', () => {

@@ -8,7 +8,7 @@ import { sendError, sendJson } from './http-exchange.ts';
 import { chatCompletionsHandler } from './handlers/chat-completions.ts';
 import { messagesHandler } from './handlers/messages.ts';
 import { embeddingsHandler } from './handlers/embeddings.ts';
-import { modelsHandler } from './handlers/models.ts';
+import { modelHandler, modelsHandler } from './handlers/models.ts';
 import { adminRequestHandler } from './handlers/admin-requests.ts';
 
 export interface ServerExtensions {
@@ -38,6 +38,7 @@ export function createFrugalServer(gateway: Gateway, extensions: ServerExtension
     .on('POST', '/v1/messages', messagesHandler(gateway, authenticator))
     .on('POST', '/v1/embeddings', embeddingsHandler(gateway, authenticator))
     .on('GET', '/v1/models', modelsHandler(gateway, authenticator))
+    .on('GET', '/v1/models/:id', modelHandler(gateway, authenticator))
     .on('GET', '/health', health(gateway))
     .on('GET', '/admin/requests/:id', adminRequestHandler(gateway));
   extensions.register?.(router, gateway, authenticator);

@@ -1,7 +1,8 @@
 import type { Gateway } from '../../gateway/build-gateway.ts';
 import { formatUsd } from '../../pricing/money.ts';
 import type { RouteInput } from '../router.ts';
-import type { Authenticator } from '../auth.ts';
+import type { Authenticator, Principal } from '../auth.ts';
+import { errors } from '../../errors/codes.ts';
 import { sendError, sendJson } from '../http-exchange.ts';
 
 const created = Math.floor(Date.now() / 1000);
@@ -11,29 +12,50 @@ export function modelsHandler(gateway: Gateway, authenticator: Authenticator) {
   return async function models({ request, response }: RouteInput): Promise<void> {
     try {
       const principal = await authenticator.authenticate(request.headers);
-      const allowed = (name: string) => !principal.allowedModels || principal.allowedModels.includes(name);
-      const data = [];
-      for (const model of gateway.models.values()) {
-        if (!allowed(model.name)) continue;
-        data.push({
-          id: model.name,
-          object: 'model',
-          created,
-          owned_by: model.deployments[0]?.provider.name ?? 'frugal',
-          simulated: model.simulated,
-          deployments: model.deployments.map((deployment) => ({ provider: deployment.provider.name, upstream_model: deployment.upstreamModel, simulated: deployment.provider.simulated })),
-          price_per_million: model.price
-            ? { input: formatUsd(Number(model.price.input)), output: formatUsd(Number(model.price.output)), source: model.price.source }
-            : null,
-        });
-      }
-      for (const [name, route] of gateway.routes) {
-        if (!allowed(name)) continue;
-        data.push({ id: name, object: 'model', created, owned_by: 'frugal', route: true, baseline: route.baseline.name, simulated: route.baseline.simulated });
-      }
-      sendJson(response, 200, { object: 'list', data });
+      sendJson(response, 200, { object: 'list', data: modelList(gateway, principal) });
     } catch (error) {
       sendError(response, error, 'openai');
     }
   };
+}
+
+/** GET /v1/models/{model} — one entry of the list (OpenAI's models.retrieve); a rewritten name shows its target. */
+export function modelHandler(gateway: Gateway, authenticator: Authenticator) {
+  return async function model({ request, response, params }: RouteInput): Promise<void> {
+    try {
+      const principal = await authenticator.authenticate(request.headers);
+      const list = modelList(gateway, principal);
+      const id = params.id;
+      const target = gateway.config.rewrite[id];
+      const found = list.find((entry) => entry.id === id) ?? (target === undefined ? undefined : list.find((entry) => entry.id === target));
+      if (!found) throw errors.unknownModel(id, list.map((entry) => entry.id));
+      sendJson(response, 200, found.id === id ? found : { ...found, id, rewritten_to: found.id });
+    } catch (error) {
+      sendError(response, error, 'openai');
+    }
+  };
+}
+
+function modelList(gateway: Gateway, principal: Principal): ({ id: string } & Record<string, unknown>)[] {
+  const allowed = (name: string) => !principal.allowedModels || principal.allowedModels.includes(name);
+  const data: ({ id: string } & Record<string, unknown>)[] = [];
+  for (const model of gateway.models.values()) {
+    if (!allowed(model.name)) continue;
+    data.push({
+      id: model.name,
+      object: 'model',
+      created,
+      owned_by: model.deployments[0]?.provider.name ?? 'frugal',
+      simulated: model.simulated,
+      deployments: model.deployments.map((deployment) => ({ provider: deployment.provider.name, upstream_model: deployment.upstreamModel, simulated: deployment.provider.simulated })),
+      price_per_million: model.price
+        ? { input: formatUsd(Number(model.price.input)), output: formatUsd(Number(model.price.output)), source: model.price.source }
+        : null,
+    });
+  }
+  for (const [name, route] of gateway.routes) {
+    if (!allowed(name)) continue;
+    data.push({ id: name, object: 'model', created, owned_by: 'frugal', route: true, baseline: route.baseline.name, simulated: route.baseline.simulated });
+  }
+  return data;
 }
