@@ -94,3 +94,25 @@ describe('output piped into a reader that stops early (frugal … | head)', () =
     expect(code).toBe(0);
   });
 });
+
+describe('frugal config check loads the files a config names, as serve does', () => {
+  const config = (name: string, routes: string, extra = '') =>
+    file(name, `providers:\n  sim: { type: simulated }\nmodels:\n  strong: { provider: sim }\n  weak: { provider: sim }\nroutes:\n${routes}${extra}`);
+
+  it('names a missing weights file, check module or static embedder weights', async () => {
+    const missingRouter = config('c1.yaml', '  r:\n    quality: { strong: strong, weak: weak, weights: ./gone.json }\n');
+    expect((await thrownBy(['config', 'check', missingRouter]))?.message).toMatch(/routes\.r\.quality\.weights: cannot load '.*gone\.json': ENOENT/);
+    const missingCheck = config('c2.yaml', '  r:\n    cascade: [weak, strong]\n    check_module: ./gone.mjs\n');
+    expect((await thrownBy(['config', 'check', missingCheck]))?.message).toMatch(/routes\.r\.check_module: check_module '\.\/gone\.mjs' not found/);
+    const missingStatic = config('c3.yaml', '  r: { default: weak }\n', 'cache:\n  semantic: { embedder: static, static_weights: ./gone.bin }\n');
+    expect((await thrownBy(['config', 'check', missingStatic]))?.message).toMatch(/cache\.semantic\.static_weights: static embedder weights .*gone\.bin cannot be read/);
+  });
+
+  it('names the first wrong field of weights of another kind instead of dumping every schema issue', async () => {
+    file('verifier.json', JSON.stringify({ kind: 'frugal-answer-verifier', version: 1 }));
+    const wrongKind = config('c4.yaml', '  r:\n    quality: { strong: strong, weak: weak, weights: ./verifier.json }\n');
+    const message = (await thrownBy(['config', 'check', wrongKind]))?.message ?? '';
+    expect(message).toMatch(/routes\.r\.quality\.weights: cannot load '.*verifier\.json': not weights written by `frugal train router`: kind: Invalid input: expected "frugal-quality-router" \(and \d+ more\)/);
+    expect(message.split('\n')).toHaveLength(2);
+  });
+});

@@ -6,6 +6,7 @@ import { loadConfig, ConfigError } from '../config/load-config.ts';
 import { startFrugal } from '../main.ts';
 import { formatUsd } from '../pricing/money.ts';
 import { buildModels } from '../gateway/build-models.ts';
+import { checkConfigFiles } from '../gateway/check-config-files.ts';
 import { createProvider } from '../providers/create-provider.ts';
 import { PriceBook } from '../pricing/price-book.ts';
 import { commandRegistrars } from './commands/index.ts';
@@ -94,9 +95,10 @@ export function buildCli(): Command {
   const configCommand = program.command('config').description('work with config files');
   configCommand
     .command('check [file]')
-    .description('validate a config file and print what it defines')
-    .action((file: string | undefined) => {
+    .description('validate a config file (and the weights and check files it names) and print what it defines')
+    .action(async (file: string | undefined) => {
       const { config, source } = loadConfig({ path: file });
+      await checkConfigFiles(config, source);
       console.log(`OK: ${source}`);
       console.log(`  providers: ${Object.keys(config.providers).join(', ') || 'none'}`);
       console.log(`  models:    ${Object.keys(config.models).join(', ') || 'none'}`);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { errors } from '../../errors/codes.ts';
 import { usdToNano, type Nano } from '../../pricing/money.ts';
 import type { ModelEntry, RequestContext, Stage } from '../types.ts';
@@ -105,7 +106,7 @@ export function compileRoutes(routes: Record<string, RouteConfig>, models: Reado
       try {
         loaded = loadAnswerVerifierFile(path);
       } catch (error) {
-        throw new Error(`routes.${name}.checks.verifier.weights: cannot load '${path}': ${(error as Error).message}`);
+        throw new Error(`routes.${name}.checks.verifier.weights: cannot load '${path}': ${loadFailure(error, '`frugal train verifier`')}`);
       }
       verifier = { verifier: loaded, minScore: settings.min_score ?? verifierThresholdForQualityTarget(loaded, settings.quality_target ?? 0.95) };
     }
@@ -131,8 +132,16 @@ function loadWeights(path: string, route: string): QualityRouter {
   try {
     return loadQualityRouter(JSON.parse(readFileSync(path, 'utf8')));
   } catch (error) {
-    throw new Error(`routes.${route}.quality.weights: cannot load '${path}': ${(error as Error).message}`);
+    throw new Error(`routes.${route}.quality.weights: cannot load '${path}': ${loadFailure(error, '`frugal train router`')}`);
   }
+}
+
+/** Why a weights file did not load, in one line: a schema mismatch names its first field, not a JSON dump of every issue. */
+function loadFailure(error: unknown, writer: string): string {
+  if (!(error instanceof z.ZodError)) return (error as Error).message;
+  const [first] = error.issues;
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : '';
+  return `not weights written by ${writer}: ${first.path.join('.') || 'file'}: ${first.message}${more}`;
 }
 
 const PLAN_KEY = 'routingPlan';
