@@ -21,6 +21,12 @@ describe('gateway keys', () => {
     const missing = await fetch(`${frugal.url}/v1/chat/completions`, { method: 'POST', body: '{}' });
     expect(missing.status).toBe(401);
     expect(((await missing.json()) as any).error.code).toBe('missing_api_key');
+    // An Anthropic client learns the header it would use, in Anthropic's envelope; that header works.
+    const anthropicMissing = await fetch(`${frugal.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(anthropicMissing.status).toBe(401);
+    expect(((await anthropicMissing.json()) as any).error).toMatchObject({ type: 'authentication_error', message: expect.stringContaining('x-api-key') });
+    const viaHeader = await fetch(`${frugal.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'frugal-gateway-key-1' }, body: JSON.stringify({ model: 'small', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }) });
+    expect(viaHeader.status).toBe(200);
     const client = new OpenAI({ baseURL: `${frugal.url}/v1`, apiKey: 'frugal-gateway-key-1', maxRetries: 0 });
     const answer = await client.chat.completions.create({ model: 'small', messages: [{ role: 'user', content: 'hi' }] });
     expect(answer.choices[0].message.content).toContain('simulated');

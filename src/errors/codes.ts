@@ -30,7 +30,7 @@ export const errors = {
       'missing_api_key',
       401,
       'authentication_error',
-      'Missing API key. Send it as "Authorization: Bearer <key>".',
+      'Missing API key. Send it as "Authorization: Bearer <key>" (Anthropic clients: "x-api-key: <key>").',
     ),
   invalidKey: () => new FrugalError('invalid_api_key', 401, 'authentication_error', 'Invalid API key.'),
   forbidden: (message: string) => new FrugalError('forbidden', 403, 'permission_error', message),
