@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerRecord } from '../src/store/types.ts';
+import { validateConfig } from '../src/config/load-config.ts';
 import { startFakeOpenAI } from './support/fake-openai-upstream.ts';
 import type { FakeUpstream } from './support/fake-upstream.ts';
 import { eventually, startTestGateway, type TestGateway } from './helpers/start-test-gateway.ts';
@@ -157,5 +158,21 @@ describe('budgets', () => {
     const row = await budget(`key:${key.id}:day`);
     expect(row.spent_nano).toBeLessThanOrEqual(3_000_000);
     expect(row.spent_nano).toBe(records.filter((record) => record.keyId === key.id).reduce((sum, record) => sum + record.costNano, 0));
+  });
+});
+
+describe('budget config errors', () => {
+  const messageOf = (budgets: unknown[]): string => {
+    try {
+      validateConfig({ providers: { p: { type: 'simulated' } }, models: { m: { provider: 'p' } }, budgets }, 'test');
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return 'valid';
+  };
+
+  it('says a missing or unreadable limit_usd is a USD amount, at its path', () => {
+    expect(messageOf([{ scope: 'global', limit: 10 }])).toMatch(/budgets\.0\.limit_usd: required: the limit in USD, such as 10 or "2\.50"/);
+    expect(messageOf([{ scope: 'global', limit_usd: 5 }, { scope: 'tenant', tenant: 'acme', limit_usd: true }])).toMatch(/budgets\.1\.limit_usd: a USD amount such as 10 or "2\.50"/);
   });
 });

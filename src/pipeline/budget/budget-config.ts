@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
 /** A USD amount as a number or a decimal string ("10", 0.5); turned into exact nano-dollars later. */
-export const usdLimitSchema = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d{1,9})?$/, 'a decimal USD amount')]);
+export const usdLimitSchema = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d{1,9})?$/, 'a decimal USD amount')], {
+  error: (issue) => (issue.input === undefined ? 'required: the limit in USD, such as 10 or "2.50"' : 'a USD amount such as 10 or "2.50"'),
+});
 
 /** Budget periods are UTC calendar days and months. */
 export const budgetPeriodSchema = z.enum(['day', 'month']);
