@@ -337,6 +337,11 @@ describe('config errors in the cache section', () => {
     expect(issuesOf({ cache: { semantic: { verifier: { model: 'judge-9' } } } })).toMatch(/cache\.semantic\.verifier\.model: unknown model 'judge-9'/);
   });
 
+  it('says what an embedder is when it is neither local, static nor { model, dimensions }', () => {
+    expect(issuesOf({ cache: { semantic: { embedder: 'openai' } } })).toMatch(/cache\.semantic\.embedder: 'local', 'static', or \{ model, dimensions \}/);
+    expect(issuesOf({ cache: { semantic: { embedder: { model: 'gpt-4o' }, threshold: 0.9 } } })).toMatch(/cache\.semantic\.embedder: an upstream embedder is \{ model: .*, dimensions: .* \}/);
+  });
+
   it('refuses an override that could never apply: a typo, or a name rewritten before the cache sees it', () => {
     expect(issuesOf({ cache: { overrides: { suport: { ttl_seconds: 60 } } } })).toMatch(/cache\.overrides\.suport: no model or route is called 'suport'/);
     expect(issuesOf({ rewrite: { 'gpt-4o': 'support' }, cache: { overrides: { 'gpt-4o': { enabled: false } } } })).toMatch(

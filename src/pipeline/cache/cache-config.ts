@@ -34,7 +34,14 @@ export const semanticConfigSchema = z
      * `local`: hashed n-grams, no weights; `static`: a learned static embedding from the user's own
      * weights file (`static_weights`); or an upstream embeddings model (its cost is charged).
      */
-    embedder: z.union([z.literal('local'), z.literal('static'), upstreamEmbedderSchema]).default('local'),
+    embedder: z
+      .union([z.literal('local'), z.literal('static'), upstreamEmbedderSchema], {
+        error: (issue) =>
+          typeof issue.input === 'object' && issue.input !== null
+            ? 'an upstream embedder is { model: <a models entry that serves /v1/embeddings>, dimensions: <width of its vectors> }'
+            : "'local', 'static', or { model, dimensions } for an upstream embeddings model",
+      })
+      .default('local'),
     /**
      * The weights file the `static` embedder needs (required with it; none ships with Frugal), written
      * by scripts/train-static-embedder.ts from the user's own pairs. Relative to the working directory.
