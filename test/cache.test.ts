@@ -258,6 +258,8 @@ describe('semantic cache', () => {
     expect([first.cache, second.cache]).toEqual(['miss', 'semantic-hit']);
     expect(second.data.choices[0].message.content).toBe('We ship worldwide.');
     expect(second.headers.get('x-frugal-cost')).toBe('0');
+    // The hit names the route it answered for, as the miss did.
+    expect([first.headers.get('x-frugal-route'), second.headers.get('x-frugal-route')]).toEqual(['support', 'support']);
     const record = await ledgerRecord(second.headers.get('x-frugal-request-id')!);
     expect(record).toMatchObject({ cacheStatus: 'semantic-hit', costNano: 0, route: 'support' });
     // 200 × $2.50/M + 20 × $10/M = $0.0007 saved

@@ -191,6 +191,8 @@ function serve(
   context.served = { ...entry.served, price: runtime.servedPrice(entry.served) };
   context.baseline ??= runtime.models.get(entry.baselineModel ?? entry.served.model);
   if (similarity !== undefined) context.headers['x-frugal-cache-similarity'] = similarity.toFixed(4);
+  // The route stage never runs for a hit; the answer still came through the route the client asked for.
+  if (context.route !== undefined) context.headers['x-frugal-route'] = context.route;
   context.trace.push({ stage: 'cache', detail: why ?? status, data: { key: status === 'hit' ? plan.key : undefined, similarity, matchedQuestion: status === 'semantic-hit' ? entry.question : undefined } });
   runtime.stats.record(context.tenant, plan.model, status);
   const response = replayResponse(entry, context, runtime.now());
