@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { validateConfig } from '../src/config/load-config.ts';
 import OpenAI from 'openai';
 import { startFakeOpenAI } from './support/fake-openai-upstream.ts';
 import type { FakeUpstream } from './support/fake-upstream.ts';
@@ -95,5 +96,14 @@ describe('micro-batching', () => {
       // drain
     }
     expect(upstream.requestsTo('/v1/chat/completions')).toHaveLength(3);
+  });
+});
+
+describe('micro-batching config errors', () => {
+  it('names a micro_batch.models entry no request can carry (micro-batching stayed silently off for it)', () => {
+    const config = (models: string[]) => () =>
+      validateConfig({ providers: { p: { type: 'simulated' } }, models: { mini: { provider: 'p' } }, routes: { classify: { default: 'mini' } }, rewrite: { 'gpt-4o-mini': 'mini' }, batch: { micro_batch: { models } } }, 'test');
+    expect(config(['mini', 'clasify'])).toThrow(/batch\.micro_batch\.models\.1: no model or route is called 'clasify' \(configured: mini, classify, gpt-4o-mini\)/);
+    expect(config(['mini', 'classify', 'gpt-4o-mini'])).not.toThrow();
   });
 });

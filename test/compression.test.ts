@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateConfig } from '../src/config/load-config.ts';
 import OpenAI from 'openai';
 import { countTokens } from 'gpt-tokenizer';
 import { startFakeOpenAI } from './support/fake-openai-upstream.ts';
@@ -102,5 +103,28 @@ describe('prompt compression through the gateway', () => {
     expect(sent.system.at(-1)!.cache_control).toEqual({ type: 'ephemeral' });
     // 20 × $3 + 3,000 × $3.75 + 2 × $15 = 60 + 11,250 + 30 = 11,340 micro-dollars
     expect(response.headers.get('x-frugal-cost')).toBe('0.01134');
+  });
+});
+
+describe('compression config errors', () => {
+  const messageOf = (compression: Record<string, unknown>): string => {
+    try {
+      validateConfig({ providers: { p: { type: 'simulated' } }, models: { docs: { provider: 'p' }, cheap: { provider: 'p' } }, routes: { 'docs-qa': { default: 'docs' } }, compression }, 'test');
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return 'valid';
+  };
+
+  it('names an override for a route or model that does not exist, or one filed under the wrong section', () => {
+    expect(messageOf({ routes: { 'doc-qa': { enabled: true } } })).toMatch(/compression\.routes\.doc-qa: no route is called 'doc-qa' \(configured routes: docs-qa\)/);
+    expect(messageOf({ models: { 'docs-qa': { enabled: true } } })).toMatch(/compression\.models\.docs-qa: no model is called 'docs-qa'; 'docs-qa' is a route: put it under compression\.routes/);
+    expect(messageOf({ routes: { 'docs-qa': { enabled: true } }, models: { docs: { enabled: true } } })).toBe('valid');
+  });
+
+  it('refuses a summary mode with no summary_model to write the summaries (it sent requests uncompressed)', () => {
+    expect(messageOf({ default: { mode: 'summary' } })).toMatch(/compression\.default\.mode: 'summary' needs compression\.summary_model/);
+    expect(messageOf({ models: { docs: { mode: 'both' } } })).toMatch(/compression\.models\.docs\.mode: 'both' needs compression\.summary_model/);
+    expect(messageOf({ summary_model: 'cheap', models: { docs: { mode: 'both' } } })).toBe('valid');
   });
 });

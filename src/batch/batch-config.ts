@@ -48,3 +48,14 @@ export const batchConfigSchema = z.strictObject({
   micro_batch: microBatchConfigSchema.prefault({}),
 });
 export type BatchConfig = z.infer<typeof batchConfigSchema>;
+
+/**
+ * What the schema cannot see: `micro_batch.models` names that no request can carry (not a model, a
+ * route, or a name `rewrite` maps), which would leave micro-batching silently off for them.
+ */
+export function batchConfigIssues(batch: BatchConfig, config: { models: Record<string, unknown>; routes: Record<string, unknown>; rewrite: Record<string, string> }): string[] {
+  const known = new Set([...Object.keys(config.models), ...Object.keys(config.routes), ...Object.keys(config.rewrite)]);
+  return batch.micro_batch.models.flatMap((name, index) =>
+    known.has(name) ? [] : [`batch.micro_batch.models.${index}: no model or route is called '${name}' (configured: ${[...known].join(', ') || 'none'})`],
+  );
+}

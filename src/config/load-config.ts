@@ -5,6 +5,8 @@ import { configSchema, type FrugalConfig } from './schema.ts';
 import { defaultConfig } from './default-config.ts';
 import { routeConfigIssues } from '../pipeline/route/route-config.ts';
 import { cacheConfigIssues } from '../pipeline/cache/cache-config.ts';
+import { compressionConfigIssues } from '../pipeline/compress/compression-config.ts';
+import { batchConfigIssues } from '../batch/batch-config.ts';
 
 /** A config error that names where the problem is and what was expected. */
 export class ConfigError extends Error {
@@ -116,6 +118,8 @@ function crossCheck(config: FrugalConfig): string[] {
   }
   issues.push(...routeConfigIssues(config.routes, Object.keys(config.models)));
   issues.push(...cacheConfigIssues(config.cache, Object.keys(config.models), Object.keys(config.routes), config.rewrite));
+  issues.push(...compressionConfigIssues(config.compression, Object.keys(config.models), Object.keys(config.routes)));
+  issues.push(...batchConfigIssues(config.batch, config));
   const summaryModel = config.compression.summary_model;
   if (summaryModel && !(summaryModel in config.models)) {
     issues.push(`compression.summary_model: unknown model '${summaryModel}' (configured: ${Object.keys(config.models).join(', ') || 'none'})`);

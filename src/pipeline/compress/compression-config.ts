@@ -70,6 +70,32 @@ export type CompressionSettings = z.infer<typeof compressionSettingsSchema>;
 export type CompressionSettingsInput = z.input<typeof compressionSettingsSchema>;
 
 /**
+ * What the schema cannot see: override names that are no route (under `routes`) or no model (under
+ * `models`), which would never apply, and a summary mode without a `summary_model` to write the
+ * summaries (such requests would go out uncompressed).
+ */
+export function compressionConfigIssues(settings: CompressionSettings, models: readonly string[], routes: readonly string[]): string[] {
+  const issues: string[] = [];
+  for (const name of Object.keys(settings.routes)) {
+    if (routes.includes(name)) continue;
+    const hint = models.includes(name) ? `; '${name}' is a model: put it under compression.models` : ` (configured routes: ${routes.join(', ') || 'none'})`;
+    issues.push(`compression.routes.${name}: no route is called '${name}'${hint}`);
+  }
+  for (const name of Object.keys(settings.models)) {
+    if (models.includes(name)) continue;
+    const hint = routes.includes(name) ? `; '${name}' is a route: put it under compression.routes` : ` (configured models: ${models.join(', ') || 'none'})`;
+    issues.push(`compression.models.${name}: no model is called '${name}'${hint}`);
+  }
+  if (settings.summary_model === undefined) {
+    const blocks: [string, CompressionOverride][] = [['default', settings.default], ...Object.entries(settings.routes).map(([name, block]) => [`routes.${name}`, block] as [string, CompressionOverride]), ...Object.entries(settings.models).map(([name, block]) => [`models.${name}`, block] as [string, CompressionOverride])];
+    for (const [where, block] of blocks) {
+      if (block.mode === 'summary' || block.mode === 'both') issues.push(`compression.${where}.mode: '${block.mode}' needs compression.summary_model, the model that writes the summaries`);
+    }
+  }
+  return issues;
+}
+
+/**
  * The block for a request: the default, then the model's override, then the route's (most
  * specific wins).
  */
