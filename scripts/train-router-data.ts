@@ -146,8 +146,6 @@ export function loadMtBench(): RouteLlmSet {
       outcomes[modelName(model)] = {
         score,
         response: answers.join('\n\n'),
-        // The verifier's instruction signals read turn 1's answer: the decision is taken on turn 1.
-        turn_responses: answers,
         input_tokens: inputTokens,
         output_tokens: countTokens(first) + countTokens(second),
       };

@@ -2,13 +2,12 @@ import { addHashedNgrams, appendDense, normalizedCounts, type SparseFeatures } f
 import { ROUTER_DENSE_FEATURES, routerFeatures } from '../route/router-features.ts';
 import { looksLikeRefusal } from './answer-checks.ts';
 import { arithmeticStatements } from './math-check.ts';
-import { checkInstructions } from './instruction-check.ts';
 
 /**
  * Features of a (prompt, answer) pair for the learned answer verifier: the router's prompt features,
  * hashed word n-grams of the answer, and dense signals that an answer is shaky — arithmetic that does
  * not add up, no final answer, a non-integer answer to a counting question, hedges and self-corrections,
- * an answer cut off mid-way, repeated lines, explicit instructions of the prompt the answer breaks.
+ * an answer cut off mid-way, repeated lines.
  */
 
 /**
@@ -43,11 +42,6 @@ export const ANSWER_DENSE_FEATURES = [
   'refusal',
   'new_numbers',
   'code_block',
-  // Added 2026-11-22 (instruction-check.ts). Weights trained before carry the names above only and still
-  // load: their model has no rows for these, so they score as they did.
-  'instructions_found',
-  'instructions_violated',
-  'instructions_violated_share',
 ] as const;
 
 export const ANSWER_DIMENSIONS = PROMPT_DIMENSIONS + ANSWER_BUCKETS + ANSWER_DENSE_FEATURES.length;
@@ -68,17 +62,8 @@ export function finalAnswer(text: string): { value?: number; marked: boolean } {
   return { value: all.at(-1), marked: false };
 }
 
-/**
- * What the instruction signals are read from: the request's last user message and that request's own
- * answer (by default the verifier's prompt and answer).
- */
-export interface InstructionSource {
-  prompt: string;
-  answer: string;
-}
-
 /** Dense answer signals (each roughly on 0..1), in the order of {@link ANSWER_DENSE_FEATURES}. */
-export function denseAnswerFeatures(prompt: string, answer: string, instructions: InstructionSource = { prompt, answer }): number[] {
+export function denseAnswerFeatures(prompt: string, answer: string): number[] {
   const trimmed = answer.trim();
   const final = finalAnswer(trimmed);
   const promptNumbers = new Set(numbersIn(prompt));
@@ -91,7 +76,6 @@ export function denseAnswerFeatures(prompt: string, answer: string, instructions
   const lastResult = statements.at(-1)?.stated;
   // An answer that stops inside a calculator note, mid-word or without closing punctuation was cut off.
   const cutOff = /<<[^>]*$/.test(trimmed) || (trimmed.length > 0 && !/[.!?)\]}>`"'*\d:|]/.test(trimmed.slice(-1)));
-  const followed = checkInstructions(instructions.prompt, instructions.answer);
   return [
     Math.log1p(trimmed.length) / 8,
     Math.tanh(Math.log((trimmed.length + 50) / (prompt.length + 50)) / 2),
@@ -112,23 +96,16 @@ export function denseAnswerFeatures(prompt: string, answer: string, instructions
     looksLikeRefusal(trimmed) ? 1 : 0,
     Math.log1p(newNumbers) / 3,
     /```/.test(trimmed) ? 1 : 0,
-    Math.log1p(followed.found.length) / 2,
-    followed.violated.length > 0 ? 1 : 0,
-    followed.found.length > 0 ? followed.violated.length / followed.found.length : 0,
   ];
 }
 
-/**
- * The verifier's features: the prompt's router features (on PROMPT_BUCKETS), the answer's hashed n-grams,
- * the dense answer signals. `instructions`: the last user message and its own answer, when they differ
- * from `prompt` (which may carry the system message) and `answer`.
- */
-export function answerFeatures(prompt: string, answer: string, instructions?: InstructionSource): SparseFeatures {
+/** The verifier's features: the prompt's router features (on PROMPT_BUCKETS), the answer's hashed n-grams, the dense answer signals. */
+export function answerFeatures(prompt: string, answer: string): SparseFeatures {
   const features = routerFeatures(prompt, undefined, PROMPT_BUCKETS);
   const counts = new Map<number, number>();
   addHashedNgrams(answer, { buckets: ANSWER_BUCKETS, wordNgrams: [1, 2], charNgrams: [], namespace: 'answer:', maxChars: 8000 }, counts);
   const answerPart = normalizedCounts(counts, PROMPT_DIMENSIONS);
   features.indices.push(...answerPart.indices);
   features.values.push(...answerPart.values);
-  return appendDense(features, denseAnswerFeatures(prompt, answer, instructions), PROMPT_DIMENSIONS + ANSWER_BUCKETS);
+  return appendDense(features, denseAnswerFeatures(prompt, answer), PROMPT_DIMENSIONS + ANSWER_BUCKETS);
 }

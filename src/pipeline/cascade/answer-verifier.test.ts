@@ -10,9 +10,8 @@ import type { OutcomesLine } from '../route/outcomes.ts';
 import { evalRouter } from '../route/eval-router.ts';
 import { routesSchema } from '../route/route-config.ts';
 import { compileRoutes, createRouteStage } from '../route/route-stage.ts';
-import { deserializeModel, serializeModel } from '../route/linear-model.ts';
-import { ANSWER_DENSE_FEATURES, finalAnswer } from './answer-features.ts';
-import { lineInstructionSource, loadAnswerVerifier, scoreAnswer, trainAnswerVerifier, verifierThresholdForQualityTarget } from './answer-verifier.ts';
+import { finalAnswer } from './answer-features.ts';
+import { loadAnswerVerifier, scoreAnswer, trainAnswerVerifier, verifierThresholdForQualityTarget } from './answer-verifier.ts';
 import { createCascadeStage } from './cascade-stage.ts';
 
 const items = ['apples', 'pencils', 'stamps', 'marbles', 'cookies', 'books', 'shells', 'cards'];
@@ -68,56 +67,6 @@ describe('learned answer verifier', () => {
   it('rejects weights of another kind or feature layout', () => {
     expect(() => loadAnswerVerifier({ ...weights, answer_buckets: 1024 })).toThrow(/another feature layout/);
     expect(() => loadAnswerVerifier({ ...weights, kind: 'frugal-quality-router' })).toThrow();
-  });
-
-  it('still loads weights trained before the instruction features were appended, and they score as before', () => {
-    const appended = 3;
-    const model = deserializeModel(weights.model);
-    const dimensions = model.dimensions - appended;
-    const older = {
-      ...weights,
-      answer_dense_features: ANSWER_DENSE_FEATURES.slice(0, -appended),
-      model: serializeModel({ ...model, dimensions, weights: model.weights.slice(0, dimensions * model.classes) }, 1e-4),
-    };
-    const old = loadAnswerVerifier(JSON.parse(JSON.stringify(older)));
-    const prompt = 'Gus has 11 shells and gets 9 more. How many shells does Gus have now? Answer in fewer than 5 words.';
-    const right = 'Gus starts with 11 shells. Adding 9: 11 + 9 = 20.\n#### 20';
-    const wrong = 'Gus starts with 11 shells. Adding 9: 11 + 9 = 22.\n#### 22';
-    expect(scoreAnswer(old, prompt, right)).toBeGreaterThan(scoreAnswer(old, prompt, wrong));
-    // The instruction signals (a 5-word limit broken) fall outside the older model: they change nothing.
-    expect(scoreAnswer(old, prompt, right)).toBe(scoreAnswer(old, prompt, right, { prompt: 'no instruction here', answer: right }));
-    expect(() => loadAnswerVerifier({ ...older, answer_dense_features: [...older.answer_dense_features.slice(0, -1), 'something_else'] })).toThrow(/another feature layout/);
-  });
-
-  it('learns that an answer in another language than the prompt asks for is worse, for a topic it never saw', () => {
-    // Bad exactly when the answer's language differs from the one asked for: no prompt or answer word alone
-    // tells (an exclusive or), only the instruction check does.
-    const topics: [string, string][] = [['tides', 'mareas'], ['rainbows', 'arcoíris'], ['volcanoes', 'volcanes'], ['eclipses', 'eclipses'], ['glaciers', 'glaciares'], ['comets', 'cometas'], ['earthquakes', 'terremotos'], ['monsoons', 'monzones']];
-    const english = (topic: string) => `${topic} are a natural phenomenon that is shaped by the forces of the planet, and they can be seen by people in many places.`;
-    const spanish = (topic: string) => `Los ${topic} son un fenómeno natural que está formado por las fuerzas del planeta, y se pueden ver en muchos lugares del mundo.`;
-    const lines: OutcomesLine[] = [];
-    for (let index = 0; index < 240; index++) {
-      const [en, es] = topics[index % topics.length];
-      const asked = index % 2 === 0 ? 'Spanish' : 'English';
-      const answeredSpanish = Math.floor(index / 2) % 2 === 0;
-      const broken = (asked === 'Spanish') !== answeredSpanish;
-      lines.push({
-        prompt: `Describe ${en} briefly. Answer in ${asked}. (case ${index})`,
-        outcomes: { strong: { score: 1 }, weak: { score: broken ? 0 : 1, response: answeredSpanish ? spanish(es) : english(en) } },
-      });
-    }
-    const learned = loadAnswerVerifier(trainAnswerVerifier(lines, { strong: 'strong', weak: 'weak' }));
-    const prompt = 'Describe auroras briefly. Answer in Spanish.';
-    expect(scoreAnswer(learned, prompt, spanish('auroras'))).toBeGreaterThan(0.6);
-    expect(scoreAnswer(learned, prompt, english('auroras'))).toBeLessThan(0.4);
-  });
-
-  it('reads a multi-turn line\'s instructions against the answer to its own prompt', () => {
-    const line: OutcomesLine = {
-      prompt: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Name two rivers as bullet points.' }],
-      outcomes: { weak: { score: 8, response: '- Nile\n- Amazon\n\nThe Nile is longer.', turn_responses: ['- Nile\n- Amazon', 'The Nile is longer.'] } },
-    };
-    expect(lineInstructionSource(line, 'weak')).toEqual({ prompt: 'Name two rivers as bullet points.', answer: '- Nile\n- Amazon' });
   });
 
   it('refuses to train without the weak model\'s answers', () => {

@@ -3,11 +3,10 @@ import { z } from 'zod';
 import type { SparseFeatures } from '../route/hashed-features.ts';
 import { deserializeModel, predictProbabilities, serializeModel, serializedModelSchema, trainSoftmax, type LinearModel, type TrainingExample } from '../route/linear-model.ts';
 import { normalizeScore, promptText, type OutcomesLine } from '../route/outcomes.ts';
-import { messageText } from '../../protocol/openai/chat-schema.ts';
 import { routerLabel } from '../route/quality-router.ts';
 import { ROUTER_DENSE_FEATURES } from '../route/router-features.ts';
 import { crossValidationFolds } from '../route/cross-validation.ts';
-import { ANSWER_BUCKETS, ANSWER_DENSE_FEATURES, ANSWER_DIMENSIONS, answerFeatures, PROMPT_BUCKETS, PROMPT_DIMENSIONS, type InstructionSource } from './answer-features.ts';
+import { ANSWER_BUCKETS, ANSWER_DENSE_FEATURES, ANSWER_DIMENSIONS, answerFeatures, PROMPT_BUCKETS } from './answer-features.ts';
 
 /**
  * The learned answer verifier: a logistic model over the prompt and the cheap model's answer that
@@ -63,21 +62,9 @@ export function verifiableLines(lines: readonly OutcomesLine[], strong: string, 
   return lines.filter((line) => line.outcomes[strong] !== undefined && typeof line.outcomes[weak]?.response === 'string');
 }
 
-/**
- * The last user message of a line's prompt and the answer to it: what the gateway's verifier reads the
- * instruction signals from. A line that replays a conversation routed on its first turn (MT-Bench) records
- * each turn's answer in `turn_responses`; its `response` joins them, and only the first answers the prompt.
- */
-export function lineInstructionSource(line: OutcomesLine, model: string): InstructionSource {
-  const outcome = line.outcomes[model];
-  const prompt = typeof line.prompt === 'string' ? line.prompt : messageText([...line.prompt].reverse().find((message) => message.role === 'user')?.content ?? '');
-  const answer = outcome.turn_responses?.[0] ?? outcome.response ?? '';
-  return { prompt, answer };
-}
-
 /** Features of a line's weak answer (the verifier scores the cheap model's answer). */
 export function lineAnswerFeatures(line: OutcomesLine, weak: string): SparseFeatures {
-  return answerFeatures(promptText(line.prompt), line.outcomes[weak].response ?? '', lineInstructionSource(line, weak));
+  return answerFeatures(promptText(line.prompt), line.outcomes[weak].response ?? '');
 }
 
 /** Trains from pre-computed features (cross-validation featurizes each line once). */
@@ -160,21 +147,14 @@ export function trainAnswerVerifier(outcomes: readonly OutcomesLine[], options: 
   };
 }
 
-/**
- * Loads verifier weights (zod-checked; a feature layout from another version is an error). Weights trained
- * before dense answer features were appended (a prefix of today's list, and a model that ends there) still
- * load: the appended features fall outside their model and are ignored, so they score as before.
- */
+/** Loads verifier weights (zod-checked; a feature layout from another version is an error). */
 export function loadAnswerVerifier(json: unknown): AnswerVerifier {
   const weights = answerVerifierWeightsSchema.parse(json);
-  const dense = weights.answer_dense_features;
-  const knownPrefix = dense.length <= ANSWER_DENSE_FEATURES.length && dense.every((name, index) => name === ANSWER_DENSE_FEATURES[index]);
   if (
     weights.buckets !== PROMPT_BUCKETS ||
     weights.dense_features.join() !== ROUTER_DENSE_FEATURES.join() ||
     weights.answer_buckets !== ANSWER_BUCKETS ||
-    !knownPrefix ||
-    weights.model.dimensions !== PROMPT_DIMENSIONS + ANSWER_BUCKETS + dense.length
+    weights.answer_dense_features.join() !== ANSWER_DENSE_FEATURES.join()
   ) {
     throw new Error('answer-verifier weights use another feature layout: retrain them with `frugal train verifier`');
   }
@@ -186,12 +166,9 @@ export function loadAnswerVerifierFile(path: string): AnswerVerifier {
   return loadAnswerVerifier(JSON.parse(readFileSync(path, 'utf8')));
 }
 
-/**
- * P(the answer is as good as the strong model's) for a prompt and an answer. `instructions`: the last user
- * message and the answer, when `prompt` also carries the system message (the gateway passes both).
- */
-export function scoreAnswer(verifier: Pick<AnswerVerifier, 'model'>, prompt: string, answer: string, instructions?: InstructionSource): number {
-  return verifierProbability(verifier.model, answerFeatures(prompt, answer, instructions));
+/** P(the answer is as good as the strong model's) for a prompt and an answer. */
+export function scoreAnswer(verifier: Pick<AnswerVerifier, 'model'>, prompt: string, answer: string): number {
+  return verifierProbability(verifier.model, answerFeatures(prompt, answer));
 }
 
 /**

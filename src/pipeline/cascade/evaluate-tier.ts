@@ -42,8 +42,7 @@ export async function evaluateTier(
   if (route.verifier && !options.last) {
     // The last tier's answer is served anyway: only answers that could still escalate are scored.
     const { system, user } = requestTexts(request.messages);
-    const answer = answerText(response);
-    const probability = scoreAnswer(route.verifier.verifier, [system, user].filter(Boolean).join('\n'), answer, { prompt: user, answer });
+    const probability = scoreAnswer(route.verifier.verifier, [system, user].filter(Boolean).join('\n'), answerText(response));
     const detail = `verifier: P(as good as ${route.verifier.verifier.strong})=${probability.toFixed(3)}, needs ${Number(route.verifier.minScore.toFixed(3))}`;
     if (probability < route.verifier.minScore) return { pass: false, score: probability, reasons: [detail] };
     reasons.push(detail);

@@ -41,6 +41,7 @@ describe('length instructions', () => {
     expect(kinds('Summarize the plot within three sentences.')).toEqual(['sentences']);
     expect(kinds('Keep it to no more than 2 paragraphs, please')).toEqual(['paragraphs']);
     expect(kinds('Explain recursion in one sentence.')).toEqual(['sentences']);
+    expect(kinds('Please explain recursion in a sentence.')).toEqual(['sentences']);
     expect(kinds('Write at least 300 words about your hometown.')).toEqual(['words']);
     expect(kinds('Give a 50-word summary of the meeting.')).toEqual(['words']);
     expect(kinds('Answer in 4 lines or fewer.')).toEqual(['lines']);
@@ -105,6 +106,7 @@ describe('language, openings, endings and words', () => {
     expect(violations(prompt, 'You should pack sunscreen, a towel, a hat and plenty of water for the trip to the beach.')).toEqual(['the answer is not in Spanish (reads as English)']);
     expect(violations('Write a short greeting in Japanese.', 'Hello and welcome to our shop, we are happy that you are here with us.')).toHaveLength(1);
     expect(kinds("How do you say 'good morning' in French?")).toEqual([]);
+    expect(kinds('From now on, reply only in German.')).toEqual(['language']);
   });
 
   it('checks that every sentence starts with the letter asked for', () => {
@@ -178,6 +180,8 @@ describe('word problems and stories are not instructions', () => {
     'Each page holds up to 300 words. How many pages does a 2,400-word story fill?',
     'Maria wanted to write a poem for her mother, so she bought a notebook for 4 dollars. How much change did she get from 10 dollars?',
     'The class read the poem in French and then in English. Which version was longer?',
+    'Five kids stood in a line at the bus stop. The first one was 4 feet tall and each next one 3 inches taller. How tall was the last?',
+    'Of 30 pupils, 12 are fluent in French only and 9 in German only; the rest in both. How many are fluent in both?',
   ])('%s', (prompt) => {
     expect(kinds(prompt)).toEqual([]);
   });

@@ -428,8 +428,12 @@ function lengthInstructions(prompt: string): InstructionConstraint[] {
     const limit = parseCount(found.match[1]);
     if (limit === undefined || limit <= 0 || PER_PART.test(found.clause)) continue;
     if ([...seen].some((index) => Math.abs(index - found.match.index) < 30)) continue;
-    // "in a sentence" is a bound; "with a sentence that…", "start with a line" are not.
-    if (/^(?:an?|single|a single|one single)$/i.test(found.match[1]) && (!/^in\b/i.test(found.match[0]) || /s$/i.test(found.match[2]))) continue;
+    // "Explain it in a sentence" is a bound; "with a sentence that…", "start with a line", "four dogs sat in a line" are not.
+    if (/^(?:an?|single|a single|one single)$/i.test(found.match[1])) {
+      if (!/^in\b/i.test(found.match[0]) || /s$/i.test(found.match[2])) continue;
+      const verb = found.before.match(/\b(?:explain|describe|summari[sz]e|answer|respond|reply|write|put|say|tell|state|give|express|define|sum up|capture|introduce)\b/i);
+      if (!verb || !imperative(found.before.slice(0, verb.index))) continue;
+    }
     const unit = unitOf(found.match[2]);
     const bound = unit.kind === 'words' || unit.kind === 'characters' ? Math.ceil(limit * 1.25) : limit;
     constraints.push(lengthConstraint(unit.kind, found.match[0], 'le', bound, unit.count));
@@ -550,6 +554,8 @@ function languageInstructions(prompt: string): InstructionConstraint[] {
   for (const pattern of patterns) {
     for (const found of findAll(prompt, pattern, 'language')) {
       // "How do you say 'hello' in French?", "explain the difference between 'ser' and 'estar' in Spanish": a question about the language.
+      // "Only in English" needs someone answering ("respond only in English"), not "students good at English only".
+      if (pattern === patterns[2] && !/\b(?:respond|answer|reply|write|speak|talk|communicate|response|output|use|translate)\b/i.test(found.clause)) continue;
       if (NEGATION.test(found.before) || (pattern === patterns[0] && !imperative(found.before)) || /\b(?:how (?:do|would|to|does)|what (?:is|does|are)|mean|meaning|difference|pronounc\w*|grammar|words?|verbs?|phrases?|expressions?|idioms?)\b|["“‘]/i.test(found.clause)) continue;
       // "Translate from French into English": the target is the language after "into".
       const into = [...found.match[0].matchAll(re(`\\binto ${LANGUAGE}`, 'gi'))].at(-1);

@@ -9,10 +9,7 @@ import { costOf, type PriceBook } from '../../pricing/price-book.ts';
  * The outcomes format (JSONL), one prompt per line:
  * `{"prompt": "…" | [messages], "outcomes": {"<model>": {"score": 0..1 or 1..10, "cost": USD?, "response": "…"?}}}`.
  * Optional extensions: `input_tokens` / `output_tokens` per outcome, used for the cost when `cost` is
- * absent (else the prompt and response are counted with the o200k tokenizer); `turn_responses` when a line
- * replays a conversation routed on its first turn (both turns go to the routed model, as in MT-Bench):
- * each turn's answer, `response` being all of them joined. The verifier reads the prompt's instructions
- * against the first, the answer to the line's own prompt.
+ * absent (else the prompt and response are counted with the o200k tokenizer).
  */
 export const modelOutcomeSchema = z.looseObject({
   score: z.number().min(0).max(10),
@@ -20,7 +17,6 @@ export const modelOutcomeSchema = z.looseObject({
   response: z.string().optional(),
   input_tokens: z.number().int().nonnegative().optional(),
   output_tokens: z.number().int().nonnegative().optional(),
-  turn_responses: z.array(z.string()).optional(),
 });
 export type ModelOutcome = z.infer<typeof modelOutcomeSchema>;
 
