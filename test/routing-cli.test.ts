@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runEvalRouter } from '../src/cli/commands/eval.ts';
 import { chooseRouterPair, runTrainRouter } from '../src/cli/commands/train.ts';
 import { buildCli } from '../src/cli/main.ts';
@@ -70,6 +70,21 @@ describe('frugal export outcomes', () => {
     // A data dir where no route has written outcomes: nothing to export, and the caller is told where it looked.
     expect(await runExportOutcomes({ dataDir: join(directory, 'no-such-dir') }, () => undefined)).toMatchObject({ written: 0, found: false, path: join(directory, 'no-such-dir', 'outcomes', 'shadow.jsonl') });
     expect(parseOutcomes(written.join(''))).toMatchObject([{ prompt: 'hi', outcomes: { a: { score: 6 }, b: { score: 9 } } }]);
+  });
+});
+
+describe('frugal eval router output', () => {
+  it('says at which quality the random router is compared', async () => {
+    const printed: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((line: unknown) => void printed.push(String(line)));
+    const table = vi.spyOn(console, 'table').mockImplementation(() => undefined);
+    try {
+      await buildCli().parseAsync(['node', 'frugal', 'eval', 'router', '--outcomes', writeOutcomes()]);
+    } finally {
+      log.mockRestore();
+      table.mockRestore();
+    }
+    expect(printed).toContainEqual(expect.stringMatching(/^a random router at 95\.0% of strong's quality avoids \d+\.\d% of its calls$/));
   });
 });
 

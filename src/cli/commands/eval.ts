@@ -94,7 +94,7 @@ function printRouterEvaluation(evaluation: RouterEvaluation): void {
     );
   }
   if (evaluation.at_95_holdout) console.log(`threshold chosen on training folds only: quality ${percent(evaluation.at_95_holdout.quality_ratio)}, cost ${percent(evaluation.at_95_holdout.cost_ratio)}`);
-  if (evaluation.random_strong_calls_avoided !== undefined) console.log(`a random router at the same quality avoids ${percent(evaluation.random_strong_calls_avoided)}`);
+  if (evaluation.random_strong_calls_avoided !== undefined) console.log(`a random router at ${percent(evaluation.quality_target)} of ${evaluation.baseline_model}'s quality avoids ${percent(evaluation.random_strong_calls_avoided)} of its calls`);
   const cascade = evaluation.cascade;
   if (cascade && 'skipped' in cascade) console.log(`cascade: skipped (${cascade.skipped})`);
   else if (cascade) {
