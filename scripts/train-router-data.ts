@@ -125,7 +125,8 @@ interface Judgement {
 /**
  * MT-Bench: one line per question (both turns go to the routed model, routed on the first turn, as
  * RouteLLM does); the score is the mean GPT-4 judge score (1–10) of the two turns. The answer text is
- * cut out of the judge prompt so that output tokens can be counted.
+ * cut out of the judge prompt so that output tokens can be counted; `response` is turn 1's answer,
+ * all a cascade deciding on turn 1 has seen.
  */
 export function loadMtBench(): RouteLlmSet {
   const drop = contaminated('mt_bench');
@@ -145,7 +146,8 @@ export function loadMtBench(): RouteLlmSet {
       const inputTokens = countTokens(question.turns[0]) * 2 + countTokens(first) + countTokens(question.turns[1]);
       outcomes[modelName(model)] = {
         score,
-        response: answers.join('\n\n'),
+        // Turn 1's answer only: a cascade decides on turn 1, before turn 2 or its answer exist.
+        response: first,
         input_tokens: inputTokens,
         output_tokens: countTokens(first) + countTokens(second),
       };
