@@ -39,6 +39,16 @@ describe('judge replies', () => {
     expect(parseGrade('9')).toBeCloseTo(8 / 9);
     expect(parseGrade('Score: 10')).toBe(1);
     expect(parseGrade('no idea')).toBeUndefined();
+    expect(parseGrade('**8**')).toBeCloseTo(7 / 9);
+    expect(parseGrade('7/10 — mostly right')).toBeCloseTo(6 / 9);
+    expect(parseGrade('I would rate this answer 8.')).toBeCloseTo(7 / 9);
+    expect(parseGrade('Score (1-10): 6')).toBeCloseTo(5 / 9);
+    expect(parseGrade('Clear and correct: 9 out of 10')).toBeCloseTo(8 / 9);
+  });
+
+  it('reads no grade from prose that merely contains digits (a model name, a number in the question)', () => {
+    expect(parseGrade('[simulated qwen3-8b] This is a deterministic simulated answer (no real model was called) to: "How do I reset my password in 3 steps?". Reference 02271d21.')).toBeUndefined();
+    expect(parseGrade('The answer covers gpt-4o pricing well')).toBeUndefined();
     expect(parsePairwise('A: 6, B: 9')).toEqual({ a: 6, b: 9 });
     expect(parsePairwise('B=3\nA=10')).toEqual({ a: 10, b: 3 });
     expect(parsePairwise('both fine')).toBeUndefined();

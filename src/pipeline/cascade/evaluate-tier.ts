@@ -61,9 +61,10 @@ export async function evaluateTier(
     try {
       const graded = await callModel(next, judgeRequest, context, route.judge.model, 'judge');
       context.attempts.push(...graded.attempts.map((attempt) => ({ ...attempt, tier: options.tier })));
-      const grade = parseGrade(answerText(graded.response));
+      const reply = answerText(graded.response);
+      const grade = parseGrade(reply);
       if (grade === undefined) {
-        reasons.push(`judge ${route.judge.model.name} gave no score`);
+        reasons.push(`judge ${route.judge.model.name} gave no score: ${JSON.stringify(excerpt(reply, 120))}`);
         score = 0;
       } else {
         score = Math.min(score, grade);
@@ -77,6 +78,12 @@ export async function evaluateTier(
     }
   }
   return { pass: true, score, reasons };
+}
+
+/** The start of a reply, for a trace or a log line. */
+export function excerpt(text: string, characters: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > characters ? `${flat.slice(0, characters - 1)}…` : flat;
 }
 
 /** Upper bound of a judge call's prompt for an answer of up to `answerTokens`, before the answer exists. */

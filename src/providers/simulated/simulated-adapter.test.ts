@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatChunk, ChatRequest } from '../../protocol/openai/chat-schema.ts';
 import { countTextTokens } from '../../tokens/count-tokens.ts';
-import { SimulatedAdapter } from './simulated-adapter.ts';
+import { gradeRequest, pairwiseRequest, parseGrade, parsePairwise } from '../../pipeline/cascade/judge.ts';
+import { SimulatedAdapter, simulatedGrade } from './simulated-adapter.ts';
 
 const adapter = new SimulatedAdapter({ name: 'sim', latencyMs: 0, chunkDelayMs: 0, failureRate: 0 });
 const options = { signal: new AbortController().signal, timeoutMs: 1_000 };
@@ -62,4 +63,38 @@ describe('simulated provider', () => {
     const { response } = await adapter.chat(ask('plain'), options);
     expect(response.choices[0].logprobs).toBeUndefined();
   });
+
+  it('answers a cascade judge with a grade the judge parser reads: low for empty answers and refusals, deterministic', async () => {
+    const conversation = { messages: [{ role: 'user' as const, content: 'How do I reset my password?' }] };
+    const grade = async (answer: string) => {
+      const { response } = await adapter.chat({ ...gradeRequest(conversation, answer, 16), model: 'qwen3-8b' }, options);
+      const reply = response.choices[0].message.content!;
+      expect(reply).toContain('simulated');
+      expect(response.choices[0].finish_reason).toBe('stop');
+      return parseGrade(reply);
+    };
+    const ordinary = 'Open Settings → Security → Reset password and follow the emailed link.';
+    expect(await grade(ordinary)).toBe((simulatedGrade('qwen3-8b', ordinary) - 1) / 9);
+    expect(await grade(ordinary)).toBe(await grade(ordinary));
+    expect(await grade('')).toBe(0);
+    expect(await grade("I'm sorry, but I can't help with that.")).toBe(1 / 9);
+    // Over many answers most are graded 9 or 10, some 6: a cheap tier at threshold 0.8 passes most.
+    const grades = Array.from({ length: 400 }, (_unused, index) => simulatedGrade('qwen3-8b', `answer number ${index}`));
+    const high = grades.filter((value) => value >= 9).length;
+    expect(high).toBeGreaterThan(320);
+    expect(high).toBeLessThan(400);
+    expect(new Set(grades)).toEqual(new Set([6, 9, 10]));
+  });
+
+  it('answers a shadow judge in the "A: n, B: n" form, each answer graded the same in either position', async () => {
+    const conversation = { messages: [{ role: 'user' as const, content: 'Where can I download my invoices?' }] };
+    const compare = async (a: string, b: string) => {
+      const { response } = await adapter.chat({ ...pairwiseRequest(conversation, a, b), model: 'gpt-4o-mini' }, options);
+      return parsePairwise(response.choices[0].message.content!);
+    };
+    const first = await compare('Billing → Invoices → Download.', '');
+    expect(first).toEqual({ a: simulatedGrade('gpt-4o-mini', 'Billing → Invoices → Download.'), b: 1 });
+    expect(await compare('', 'Billing → Invoices → Download.')).toEqual({ a: 1, b: first!.a });
+  });
 });
+

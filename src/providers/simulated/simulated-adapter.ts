@@ -14,6 +14,8 @@ import { o200k } from '../../tokens/o200k.ts';
 import type { AdapterChatResult, CallOptions, ProviderAdapter } from '../spec.ts';
 import { UpstreamError } from '../upstream-error.ts';
 import { exampleForSchema } from './example-for-schema.ts';
+import { readJudgeRequest } from '../../pipeline/cascade/judge.ts';
+import { looksLikeRefusal } from '../../pipeline/cascade/answer-checks.ts';
 
 export interface SimulatedOptions {
   name: string;
@@ -28,7 +30,9 @@ export interface SimulatedOptions {
  * The offline upstream shipped in the product so that `npm start` works with no keys. Answers are
  * deterministic (a function of model and prompt), token usage is counted with a real tokenizer, and
  * latency is per model. Every answer says it is simulated; Frugal also labels it in headers, logs
- * and /v1/models. Never use its text to judge quality.
+ * and /v1/models. Never use its text to judge quality. Asked as a cascade or shadow judge (the
+ * prompts of pipeline/cascade/judge.ts), it answers in the judge's format with a deterministic grade
+ * (see {@link simulatedGrade}), so cascades and shadow evaluation run end to end offline.
  */
 export class SimulatedAdapter implements ProviderAdapter {
   readonly specVersion = 1 as const;
@@ -140,6 +144,9 @@ export class SimulatedAdapter implements ProviderAdapter {
   }
 
   #text(request: ChatRequest, question: string, digest: string): string {
+    const judged = readJudgeRequest(request);
+    if (judged?.kind === 'grade') return `${simulatedGrade(request.model, judged.answer)} (simulated judge)`;
+    if (judged?.kind === 'pairwise') return `A: ${simulatedGrade(request.model, judged.a)}, B: ${simulatedGrade(request.model, judged.b)} (simulated judge)`;
     const format = request.response_format;
     if (format?.type === 'json_schema') {
       return JSON.stringify(exampleForSchema((format as { json_schema: { schema?: Record<string, unknown> } }).json_schema.schema ?? { type: 'object' }));
@@ -178,6 +185,21 @@ export class SimulatedAdapter implements ProviderAdapter {
     }
     yield { ...base, choices: [], usage: response.usage };
   }
+}
+
+/**
+ * The simulated judge's grade (1..10) of an answer, a function of the judge model and the answer only
+ * (so the order of a pairwise comparison does not change it): 1 for an empty answer, 2 for one that
+ * opens like a refusal or an "I don't know", otherwise 9 or 10 for seven answers in eight and 6 ("partly
+ * right") for the eighth, as a stand-in for the answers a real judge marks down. Deterministic, and
+ * says nothing about quality: outcomes it scores are marked simulated.
+ */
+export function simulatedGrade(model: string, answer: string): number {
+  if (answer.trim() === '') return 1;
+  if (looksLikeRefusal(answer)) return 2;
+  const byte = createHash('sha256').update('judge\u0000').update(model).update('\u0000').update(answer).digest()[0];
+  if (byte < 32) return 6;
+  return byte % 2 === 0 ? 9 : 10;
 }
 
 /** Per-token text of the answers that carry logprobs, for the stream to send token by token. */
