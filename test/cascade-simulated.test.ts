@@ -1,4 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simulatedGrade } from '../src/providers/simulated/simulated-adapter.ts';
 import { eventually, startTestGateway, type TestGateway } from './helpers/start-test-gateway.ts';
 
 /**
@@ -23,6 +26,8 @@ beforeAll(async () => {
         judge: { model: 'qwen3-8b', max_tokens: 16 },
         max_cost_usd: 0.02,
       },
+      // The docs' shadow: { sample: 0.05, judge: gpt-4o-mini }, sampling every request.
+      'support-shadowed': { default: 'qwen3-8b', baseline: 'deepseek-reasoner', shadow: { sample: 1, judge: 'gpt-4o-mini' } },
     },
     cache: { enabled: false },
     ledger: { flush_interval_ms: 10 },
@@ -33,11 +38,11 @@ afterAll(async () => {
   await frugal?.close();
 });
 
-async function ask(content: string, extra: Record<string, unknown> = {}) {
+async function ask(content: string, extra: Record<string, unknown> = {}, model = 'support-bot') {
   const reply = await fetch(`${frugal.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'support-bot', messages: [{ role: 'user', content }], ...extra }),
+    body: JSON.stringify({ model, messages: [{ role: 'user', content }], ...extra }),
   });
   expect(reply.status).toBe(200);
   const header = (name: string) => reply.headers.get(name);
@@ -89,5 +94,23 @@ describe('the docs\' support-bot cascade on simulated models', () => {
     const tiers = [];
     for (const question of questions) tiers.push((await ask(question)).tier);
     expect(tiers.filter((tier) => tier === '1').length).toBeGreaterThanOrEqual(6);
+  });
+});
+
+describe('shadow evaluation with a simulated judge', () => {
+  it('writes the outcomes line, scored in the judge\'s format and marked "simulated": true', async () => {
+    const served = await ask('How do I reset my password?', {}, 'support-shadowed');
+    expect(served.model).toBe('qwen3-8b');
+    const file = join(frugal.dataDir, 'outcomes', 'shadow.jsonl');
+    const line = await eventually(() => {
+      expect(existsSync(file)).toBe(true);
+      return JSON.parse(readFileSync(file, 'utf8').trim().split('\n').at(-1)!);
+    });
+    expect(line).toMatchObject({ route: 'support-shadowed', judge: 'gpt-4o-mini', served_model: 'qwen3-8b', baseline_model: 'deepseek-reasoner', simulated: true });
+    const cheap = line.outcomes['qwen3-8b'];
+    const baseline = line.outcomes['deepseek-reasoner'];
+    expect(cheap.score).toBe(simulatedGrade('gpt-4o-mini', cheap.response));
+    expect(baseline.score).toBe(simulatedGrade('gpt-4o-mini', baseline.response));
+    expect(frugal.logs.some((text) => /could not be parsed/.test(text))).toBe(false);
   });
 });

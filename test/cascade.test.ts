@@ -242,5 +242,33 @@ describe('shadow evaluation', () => {
     expect(shadowRecord.savingsNano).toEqual({ evaluation: -evaluationCost });
     const clientRecord = await ledgerRecord(id);
     expect(clientRecord.attempts).toHaveLength(1);
+    // Real models and a real judge: nothing marks the line as simulated.
+    expect(line.simulated).toBeUndefined();
+  });
+
+  it('writes no outcome for a judge reply it cannot read, and warns once per route with the start of the reply', async () => {
+    const rambling = `Both answers are fine. ${'The first one is a little more direct, and the second one adds context that some readers may like. '.repeat(4)}`;
+    upstream.setDefault((body) => {
+      if (body.model === 'tier-small') return { text: 'Canberra.', usage: { promptTokens: 10, completionTokens: 2 } };
+      if (body.model === 'base') return { text: 'The baseline answer: Canberra.', usage: { promptTokens: 10, completionTokens: 6 } };
+      if (body.model === 'judge-model') return { text: rambling, usage: { promptTokens: 300, completionTokens: 80 } };
+      return undefined;
+    });
+    const file = join(frugal.dataDir, 'outcomes', 'shadow.jsonl');
+    const linesBefore = existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').length : 0;
+    const warnings = () => frugal.logs.map((text) => JSON.parse(text)).filter((entry) => entry.level === 40 && entry.route === 'shadowed');
+    expect(warnings()).toHaveLength(0);
+    for (const content of ['What is the capital of Australia?', 'And of New Zealand?']) {
+      const { response } = await client.chat.completions.create({ model: 'shadowed', messages: [{ role: 'user', content }] }).withResponse();
+      const shadowRecord = await ledgerRecord(`${response.headers.get('x-frugal-request-id')}.shadow`);
+      expect(shadowRecord.trace[0].detail).toMatch(/^judge judge-model gave no scores in the form "A: n, B: n": "Both answers are fine\./);
+    }
+    const [warning, ...more] = warnings();
+    expect(more).toHaveLength(0);
+    expect(warning.msg).toMatch(/shadow evaluation of route 'shadowed' wrote no outcome: the judge judge-model's reply could not be parsed as "A: <score>, B: <score>"/);
+    expect(warning.reply).toMatch(/^Both answers are fine\. The first one/);
+    expect(warning.reply.length).toBeLessThanOrEqual(200);
+    expect(warning.reply.endsWith('…')).toBe(true);
+    expect(existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').length : 0).toBe(linesBefore);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { runEvalRouter } from '../src/cli/commands/eval.ts';
-import { chooseRouterPair, runTrainRouter } from '../src/cli/commands/train.ts';
+import { chooseRouterPair, runTrainRouter, runTrainVerifier } from '../src/cli/commands/train.ts';
 import { buildCli } from '../src/cli/main.ts';
 import { runExportOutcomes } from '../src/cli/commands/export.ts';
 import { OutcomesStore } from '../src/pipeline/cascade/outcomes-store.ts';
@@ -57,6 +57,41 @@ describe('frugal train router and eval router', () => {
   });
 });
 
+describe('outcomes marked simulated', () => {
+  /** The synthetic outcomes with every other line marked as shadow evaluation on simulated models writes it. */
+  function writeMixed(): string {
+    const file = join(directory, 'mixed-outcomes.jsonl');
+    const lines = readFileSync(writeOutcomes(), 'utf8').trim().split('\n').map((text, index) => (index % 2 === 0 ? JSON.stringify({ ...JSON.parse(text), simulated: true }) : text));
+    writeFileSync(file, lines.join('\n') + '\n');
+    return file;
+  }
+
+  it('are refused by train router, train verifier and eval router, which say why and what to do', () => {
+    const outcomes = writeMixed();
+    const out = join(directory, 'refused.json');
+    const message = /60 of 120 outcomes lines in .*mixed-outcomes\.jsonl are marked "simulated": true .*say nothing about answer quality\. Drop them \(jq -c 'select\(\.simulated != true\)' .*\) or pass --allow-simulated/;
+    expect(() => runTrainRouter({ outcomes, out, cv: 5 })).toThrow(message);
+    expect(() => runTrainVerifier({ outcomes, out, cv: 5 })).toThrow(message);
+    expect(() => runEvalRouter({ outcomes, cv: 5 })).toThrow(message);
+  });
+
+  it('are used with --allow-simulated, with a warning on stderr', async () => {
+    const outcomes = writeMixed();
+    const out = join(directory, 'allowed.json');
+    const warnings: string[] = [];
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => (warnings.push(String(chunk)), true));
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      await buildCli().parseAsync(['node', 'frugal', 'train', 'router', '--outcomes', outcomes, '--out', out, '--allow-simulated']);
+    } finally {
+      stderr.mockRestore();
+      log.mockRestore();
+    }
+    expect(JSON.parse(readFileSync(out, 'utf8')).training.prompts).toBe(120);
+    expect(warnings.join('')).toMatch(/warning: 60 of 120 outcomes lines .* are marked "simulated": true .*using them because of --allow-simulated/);
+  });
+});
+
 describe('frugal export outcomes', () => {
   it('writes the stored shadow outcomes, one tenant at a time, readable as an outcomes file', async () => {
     const dataDir = join(directory, 'data');
@@ -66,7 +101,7 @@ describe('frugal export outcomes', () => {
     await store.append({ ...base, tenant: 'other', prompt: 'yo', outcomes: { a: { score: 7 }, b: { score: 8 } } });
     const written: string[] = [];
     const result = await runExportOutcomes({ dataDir, tenant: 'acme' }, (line) => written.push(line));
-    expect(result).toEqual({ written: 1, skipped: 0, path: join(dataDir, 'outcomes', 'shadow.jsonl'), found: true });
+    expect(result).toEqual({ written: 1, skipped: 0, simulated: 0, path: join(dataDir, 'outcomes', 'shadow.jsonl'), found: true });
     // A data dir where no route has written outcomes: nothing to export, and the caller is told where it looked.
     expect(await runExportOutcomes({ dataDir: join(directory, 'no-such-dir') }, () => undefined)).toMatchObject({ written: 0, found: false, path: join(directory, 'no-such-dir', 'outcomes', 'shadow.jsonl') });
     expect(parseOutcomes(written.join(''))).toMatchObject([{ prompt: 'hi', outcomes: { a: { score: 6 }, b: { score: 9 } } }]);

@@ -6,7 +6,7 @@ import { PriceBook } from '../../pricing/price-book.ts';
 import { looksLikeRefusal } from '../../pipeline/cascade/answer-checks.ts';
 import { evalRouter, type RouterEvaluation } from '../../pipeline/route/eval-router.ts';
 import { evalTask, type TaskEvaluation } from '../../pipeline/route/eval-task.ts';
-import { parseOutcomes } from '../../pipeline/route/outcomes.ts';
+import { parseOutcomes, type OutcomesLine } from '../../pipeline/route/outcomes.ts';
 import { TASK_CLASSES } from '../../pipeline/route/task-class.ts';
 
 /** A progress callback that draws a bar on a terminal (stderr) and does nothing otherwise. */
@@ -34,6 +34,21 @@ export function positiveInteger(value: string): number {
   return number;
 }
 
+/**
+ * Outcomes lines marked `"simulated": true` (shadow evaluation whose answers or judge were the offline
+ * simulated provider) carry stand-in answers and deterministic grades, not quality data: a command that
+ * learns or measures quality refuses them unless `--allow-simulated`, and then says it used them.
+ */
+export function checkSimulatedOutcomes(lines: readonly OutcomesLine[], file: string, allow: boolean | undefined, warn: (message: string) => void = (message) => process.stderr.write(`${message}\n`)): void {
+  const simulated = lines.filter((line) => line.simulated === true).length;
+  if (simulated === 0) return;
+  const what = `${simulated} of ${lines.length} outcomes lines in ${file} are marked "simulated": true (answers or judge scores from the offline simulated provider), which say nothing about answer quality`;
+  if (!allow) {
+    throw new InvalidArgumentError(`${what}. Drop them (jq -c 'select(.simulated != true)' ${file}) or pass --allow-simulated to use them anyway, e.g. to try the command out`);
+  }
+  warn(`warning: ${what}; using them because of --allow-simulated: the results are not a measure of quality`);
+}
+
 /** Prices from the config (`models.*.price`) over the maintained table, for outcomes that carry no cost. */
 export function priceBookFromConfig(configPath?: string): PriceBook {
   const priceBook = new PriceBook();
@@ -54,11 +69,13 @@ export interface EvalRouterCommandOptions {
   json?: boolean;
   config?: string;
   qualityTarget?: number;
+  allowSimulated?: boolean;
 }
 
 /** `frugal eval router`: cross-validated cost–quality curve of the quality router on an outcomes file. */
 export function runEvalRouter(options: EvalRouterCommandOptions, onProgress?: (done: number, total: number, phase: string) => void): RouterEvaluation {
   const lines = parseOutcomes(readFileSync(options.outcomes, 'utf8'));
+  checkSimulatedOutcomes(lines, options.outcomes, options.allowSimulated);
   if (lines.length < options.cv) throw new InvalidArgumentError(`${options.outcomes}: ${lines.length} prompts are too few for ${options.cv}-fold cross-validation`);
   return evalRouter(lines, {
     models: options.models?.split(',').map((model) => model.trim()).filter(Boolean),
@@ -134,6 +151,7 @@ export function registerEvalCommands(program: Command): void {
     .option('--cv <folds>', 'folds of cross-validation', positiveInteger, 5)
     .option('--json', 'print JSON: baseline_model, points[], at_95 {quality_ratio, cost_ratio, share}, …')
     .option('-c, --config <file>', 'config whose model prices cost outcomes without a cost')
+    .option('--allow-simulated', 'use outcomes lines marked "simulated": true (refused by default: not quality data)')
     .action((options: EvalRouterCommandOptions) => {
       const progress = terminalProgress('router');
       const evaluation = runEvalRouter(options, progress.update);

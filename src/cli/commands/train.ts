@@ -4,7 +4,7 @@ import { trainCalibratedRouter } from '../../pipeline/route/calibrate-router.ts'
 import { commonModels, normalizeScore, parseOutcomes, type OutcomesLine } from '../../pipeline/route/outcomes.ts';
 import type { QualityRouterWeights } from '../../pipeline/route/quality-router.ts';
 import { trainAnswerVerifier, verifierThresholdForQualityTarget, type AnswerVerifierWeights } from '../../pipeline/cascade/answer-verifier.ts';
-import { positiveInteger } from './eval.ts';
+import { checkSimulatedOutcomes, positiveInteger } from './eval.ts';
 
 export interface TrainRouterCommandOptions {
   outcomes: string;
@@ -13,6 +13,7 @@ export interface TrainRouterCommandOptions {
   weak?: string;
   cv: number;
   data?: string;
+  allowSimulated?: boolean;
 }
 
 function meanScore(lines: readonly OutcomesLine[], model: string): number {
@@ -51,6 +52,7 @@ export function chooseRouterPair(lines: readonly OutcomesLine[], strong?: string
 /** `frugal train router`: trains on every line, calibrates by cross-validation, writes the weights. */
 export function runTrainRouter(options: TrainRouterCommandOptions): QualityRouterWeights {
   const lines = parseOutcomes(readFileSync(options.outcomes, 'utf8'));
+  checkSimulatedOutcomes(lines, options.outcomes, options.allowSimulated);
   const pair = chooseRouterPair(lines, options.strong, options.weak);
   // Three classes (strong better / tie / weak better), as the shipped weights: ranks prompts by expected score difference.
   const weights = trainCalibratedRouter(lines, { ...pair, outcomeClasses: true, cv: options.cv, data: options.data ?? options.outcomes });
@@ -64,6 +66,7 @@ export function runTrainRouter(options: TrainRouterCommandOptions): QualityRoute
  */
 export function runTrainVerifier(options: TrainRouterCommandOptions): AnswerVerifierWeights {
   const lines = parseOutcomes(readFileSync(options.outcomes, 'utf8'));
+  checkSimulatedOutcomes(lines, options.outcomes, options.allowSimulated);
   const pair = chooseRouterPair(lines, options.strong, options.weak);
   const answered = lines.filter((line) => typeof line.outcomes[pair.weak].response === 'string').length;
   if (answered === 0) throw new InvalidArgumentError(`${options.outcomes}: no line records a response of ${pair.weak}; the verifier learns from the weak model's answers`);
@@ -83,6 +86,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--weak <model>', 'the cheap model')
     .option('--cv <folds>', 'folds for the calibration that maps quality_target to a threshold', positiveInteger, 5)
     .option('--data <name>', 'name of the training data recorded in the weights (default: the file name)')
+    .option('--allow-simulated', 'train on outcomes lines marked "simulated": true (refused by default: not quality data)')
     .action((options: TrainRouterCommandOptions) => {
       if (process.stderr.isTTY) process.stderr.write(`training on ${options.outcomes} …\n`);
       const weights = runTrainRouter(options);
@@ -101,6 +105,7 @@ export function registerTrainCommands(program: Command): void {
     .option('--weak <model>', 'the cheap model whose answers are checked')
     .option('--cv <folds>', 'folds for the calibration that maps quality_target to a minimum score', positiveInteger, 5)
     .option('--data <name>', 'name of the training data recorded in the weights (default: the file name)')
+    .option('--allow-simulated', 'train on outcomes lines marked "simulated": true (refused by default: not quality data)')
     .action((options: TrainRouterCommandOptions) => {
       if (process.stderr.isTTY) process.stderr.write(`training on ${options.outcomes} …\n`);
       const weights = runTrainVerifier(options);

@@ -69,7 +69,7 @@ function startShadow(options: CascadeStageOptions, next: ChatHandler, request: C
   const served = context.attempts.find((attempt) => attempt.status === 'ok' && attempt.purpose === 'answer');
   const model = context.target;
   if (!model) return;
-  options.shadow.start(next, request, context, shadow.judge, { model, response, costNano: served?.costNano ?? 0 });
+  options.shadow.start(next, request, context, shadow.judge, { model, response, costNano: served?.costNano ?? 0, simulated: context.served.simulated });
 }
 
 /** Passes a routed stream through untouched and, once it ended, starts the shadow evaluation with its text. */

@@ -5,7 +5,7 @@ import type { CompiledRoute } from '../route/route-stage.ts';
 import { checkAnswer } from './answer-checks.ts';
 import { answerText, attemptsOfFailure, callModel } from './call-model.ts';
 import { callWorstCase, fitsUnderCap, spentNano } from './cost-cap.ts';
-import { gradeRequest, parseGrade } from './judge.ts';
+import { excerpt, gradeRequest, parseGrade } from './judge.ts';
 import { loadUserCheck, runUserCheck } from './user-check.ts';
 import { scoreAnswer } from './answer-verifier.ts';
 import { requestTexts } from '../route/task-classifier.ts';
@@ -78,12 +78,6 @@ export async function evaluateTier(
     }
   }
   return { pass: true, score, reasons };
-}
-
-/** The start of a reply, for a trace or a log line. */
-export function excerpt(text: string, characters: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > characters ? `${flat.slice(0, characters - 1)}…` : flat;
 }
 
 /** Upper bound of a judge call's prompt for an answer of up to `answerTokens`, before the answer exists. */

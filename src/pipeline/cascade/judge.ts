@@ -100,6 +100,12 @@ export function readJudgeRequest(request: Pick<ChatRequest, 'messages'>): { kind
   return undefined;
 }
 
+/** The start of a reply, for a trace or a log line. */
+export function excerpt(text: string, characters: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > characters ? `${flat.slice(0, characters - 1)}…` : flat;
+}
+
 /** Scores (1..10) for A and B from a pairwise reply, or undefined when the reply is not in the form. */
 export function parsePairwise(reply: string): { a: number; b: number } | undefined {
   const a = /\bA\s*[:=]\s*(10|[1-9])(?:\.\d+)?/i.exec(reply);

@@ -20,6 +20,8 @@ export const storedOutcomeSchema = outcomesLineSchema.extend({
   judge: z.string(),
   served_model: z.string(),
   baseline_model: z.string(),
+  /** True when an answer or the judge's scores came from the offline simulated provider: not quality data. */
+  simulated: z.boolean().optional(),
 });
 export type StoredOutcome = z.infer<typeof storedOutcomeSchema>;
 

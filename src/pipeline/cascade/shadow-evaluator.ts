@@ -4,7 +4,7 @@ import { nanoToUsdNumber, type Nano } from '../../pricing/money.ts';
 import type { LedgerRecord } from '../../store/types.ts';
 import type { Attempt, ChatHandler, ModelEntry, RequestContext } from '../types.ts';
 import { answerText, attemptsOfFailure, callModel } from './call-model.ts';
-import { pairwiseRequest, parsePairwise } from './judge.ts';
+import { excerpt, pairwiseRequest, parsePairwise } from './judge.ts';
 import { countChatTokens } from '../../tokens/count-tokens.ts';
 import { DEFAULT_MAX_OUTPUT_TOKENS, modelWorstCase } from '../budget/estimate-worst-case.ts';
 
@@ -36,6 +36,15 @@ export interface ServedAnswer {
   model: ModelEntry;
   response: ChatResponse;
   costNano: Nano;
+  /** The answer came from the offline simulated provider (default: every deployment of `model` is simulated). */
+  simulated?: boolean;
+}
+
+/** Whether the call that answered in `attempts` went to a simulated provider (else: whether `model` only has simulated ones). */
+function answeredBySimulated(model: ModelEntry, attempts: readonly Attempt[]): boolean {
+  const answered = attempts.findLast((attempt) => attempt.status === 'ok');
+  const deployment = answered && model.deployments.find((candidate) => candidate.provider.name === answered.provider);
+  return deployment ? deployment.provider.simulated : model.simulated;
 }
 
 /**
@@ -48,6 +57,8 @@ export interface ServedAnswer {
 export class ShadowEvaluator {
   readonly #options: ShadowEvaluatorOptions;
   readonly #pending = new Set<Promise<void>>();
+  /** Routes already warned that their judge's reply could not be read (one warning each). */
+  readonly #warnedRoutes = new Set<string>();
 
   constructor(options: ShadowEvaluatorOptions) {
     this.#options = options;
@@ -111,8 +122,11 @@ export class ShadowEvaluator {
       const servedFirst = (this.#options.random ?? Math.random)() < 0.5;
       const verdictCall = await callModel(next, pairwiseRequest(request, servedFirst ? servedText : baselineText, servedFirst ? baselineText : servedText), context, judge, 'judge', signal);
       attempts.push(...verdictCall.attempts);
-      const verdict = parsePairwise(answerText(verdictCall.response));
+      const reply = answerText(verdictCall.response);
+      const verdict = parsePairwise(reply);
       if (verdict) {
+        // Scores from a simulated judge, or of simulated answers, say nothing about quality: the line says so.
+        const simulated = (served.simulated ?? served.model.simulated) || answeredBySimulated(baseline, shadow.attempts) || answeredBySimulated(judge, verdictCall.attempts);
         const servedScore = servedFirst ? verdict.a : verdict.b;
         const baselineScore = servedFirst ? verdict.b : verdict.a;
         const shadowCost = shadow.attempts.reduce((sum, attempt) => sum + attempt.costNano, 0);
@@ -130,10 +144,19 @@ export class ShadowEvaluator {
           judge: judge.name,
           served_model: served.model.name,
           baseline_model: baseline.name,
+          ...(simulated ? { simulated: true } : {}),
         });
         detail = `${served.model.name} ${servedScore}/10 vs ${baseline.name} ${baselineScore}/10 (judge ${judge.name}, served answer shown ${servedFirst ? 'first' : 'second'})`;
       } else {
-        detail = `judge ${judge.name} gave no scores in the form "A: n, B: n"`;
+        detail = `judge ${judge.name} gave no scores in the form "A: n, B: n": ${JSON.stringify(excerpt(reply, 200))}`;
+        const route = context.route ?? context.requestedModel;
+        if (!this.#warnedRoutes.has(route)) {
+          this.#warnedRoutes.add(route);
+          this.#options.logger?.warn(
+            { route, judge: judge.name, reply: excerpt(reply, 200), requestId: context.requestId },
+            `shadow evaluation of route '${route}' wrote no outcome: the judge ${judge.name}'s reply could not be parsed as "A: <score>, B: <score>" (warned once per route; every such evaluation is in the ledger trace)`,
+          );
+        }
       }
     } catch (error) {
       attempts.push(...attemptsOfFailure(error));
