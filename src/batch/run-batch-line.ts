@@ -57,7 +57,7 @@ async function runEmbedding(gateway: Gateway, line: ClaimedLine, principal: Prin
     requestId, principal, headers: {}, requestedModel: request.model, protocol: 'openai', endpoint: 'batch',
     stream: false, clientWantsUsage: false, signal,
   });
-  resolveModel(gateway, context, principal);
+  resolveModel(gateway, context, principal, 'embeddings');
   const target = context.target;
   if (!target) throw errors.invalidRequest(`'${request.model}' is a route; embeddings need a model`, 'model');
   let lastError: UpstreamError | undefined;

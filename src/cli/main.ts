@@ -119,6 +119,7 @@ export function buildCli(): Command {
         providers: model.deployments.map((deployment) => `${deployment.provider.name}:${deployment.upstreamModel}`).join(' → '),
         input: model.price ? formatUsd(Number(model.price.input)) : '?',
         output: model.price ? formatUsd(Number(model.price.output)) : '?',
+        kind: model.kind ?? '',
         simulated: model.simulated ? 'yes' : '',
       }));
       console.table(rows);

@@ -10,18 +10,23 @@ interface SeedModel {
   /** USD per 1M tokens (input, output). */
   input: string;
   output: string;
+  /** Chat models serve chat only; embedding models POST /v1/embeddings only (and no route picks them). */
+  kind: 'chat' | 'embedding';
   real?: { env: string; provider: string; upstream: string };
 }
 
 const seedModels: SeedModel[] = [
-  { name: 'gpt-4o', input: '2.50', output: '10.00', real: { env: 'OPENAI_API_KEY', provider: 'openai', upstream: 'gpt-4o' } },
-  { name: 'gpt-4o-mini', input: '0.15', output: '0.60', real: { env: 'OPENAI_API_KEY', provider: 'openai', upstream: 'gpt-4o-mini' } },
-  { name: 'deepseek-v4-flash', input: '0.25', output: '0.25', real: { env: 'DEEPSEEK_API_KEY', provider: 'deepseek', upstream: 'deepseek-chat' } },
-  { name: 'qwen3-8b', input: '0.01', output: '0.01', real: { env: 'DASHSCOPE_API_KEY', provider: 'qwen', upstream: 'qwen3-8b' } },
-  { name: 'deepseek-coder', input: '0.25', output: '0.25', real: { env: 'DEEPSEEK_API_KEY', provider: 'deepseek', upstream: 'deepseek-chat' } },
-  { name: 'qwen3-32b', input: '0.28', output: '0.28', real: { env: 'DASHSCOPE_API_KEY', provider: 'qwen', upstream: 'qwen3-32b' } },
-  { name: 'qwen-mt-turbo', input: '0.30', output: '0.30', real: { env: 'DASHSCOPE_API_KEY', provider: 'qwen', upstream: 'qwen-mt-turbo' } },
-  { name: 'deepseek-reasoner', input: '2.50', output: '2.50', real: { env: 'DEEPSEEK_API_KEY', provider: 'deepseek', upstream: 'deepseek-reasoner' } },
+  { name: 'gpt-4o', input: '2.50', output: '10.00', kind: 'chat', real: { env: 'OPENAI_API_KEY', provider: 'openai', upstream: 'gpt-4o' } },
+  { name: 'gpt-4o-mini', input: '0.15', output: '0.60', kind: 'chat', real: { env: 'OPENAI_API_KEY', provider: 'openai', upstream: 'gpt-4o-mini' } },
+  { name: 'deepseek-v4-flash', input: '0.25', output: '0.25', kind: 'chat', real: { env: 'DEEPSEEK_API_KEY', provider: 'deepseek', upstream: 'deepseek-chat' } },
+  { name: 'qwen3-8b', input: '0.01', output: '0.01', kind: 'chat', real: { env: 'DASHSCOPE_API_KEY', provider: 'qwen', upstream: 'qwen3-8b' } },
+  { name: 'deepseek-coder', input: '0.25', output: '0.25', kind: 'chat', real: { env: 'DEEPSEEK_API_KEY', provider: 'deepseek', upstream: 'deepseek-chat' } },
+  { name: 'qwen3-32b', input: '0.28', output: '0.28', kind: 'chat', real: { env: 'DASHSCOPE_API_KEY', provider: 'qwen', upstream: 'qwen3-32b' } },
+  { name: 'qwen-mt-turbo', input: '0.30', output: '0.30', kind: 'chat', real: { env: 'DASHSCOPE_API_KEY', provider: 'qwen', upstream: 'qwen-mt-turbo' } },
+  { name: 'deepseek-reasoner', input: '2.50', output: '2.50', kind: 'chat', real: { env: 'DEEPSEEK_API_KEY', provider: 'deepseek', upstream: 'deepseek-reasoner' } },
+  // OpenAI's embedding models (input tokens only), so an app that embeds needs no config either.
+  { name: 'text-embedding-3-small', input: '0.02', output: '0', kind: 'embedding', real: { env: 'OPENAI_API_KEY', provider: 'openai', upstream: 'text-embedding-3-small' } },
+  { name: 'text-embedding-3-large', input: '0.13', output: '0', kind: 'embedding', real: { env: 'OPENAI_API_KEY', provider: 'openai', upstream: 'text-embedding-3-large' } },
 ];
 
 const realProviders: Record<string, { env: string; config: Record<string, unknown> }> = {
@@ -61,16 +66,16 @@ export function defaultConfig(env: Env): Record<string, unknown> {
   for (const seed of seedModels) {
     const price = { input: seed.input, output: seed.output };
     if (seed.real && providers[seed.real.provider]) {
-      models[seed.name] = { provider: seed.real.provider, upstream_model: seed.real.upstream, price };
+      models[seed.name] = { provider: seed.real.provider, upstream_model: seed.real.upstream, price, kind: seed.kind };
     } else {
-      models[seed.name] = { provider: 'simulated', price };
+      models[seed.name] = { provider: 'simulated', price, kind: seed.kind };
       needsSimulated = true;
     }
   }
   if (providers.anthropic) {
     // Anthropic's models are priced from the maintained price table (genai-prices).
-    models['claude-sonnet-4-5'] = { provider: 'anthropic', upstream_model: 'claude-sonnet-4-5' };
-    models['claude-haiku-4-5'] = { provider: 'anthropic', upstream_model: 'claude-haiku-4-5' };
+    models['claude-sonnet-4-5'] = { provider: 'anthropic', upstream_model: 'claude-sonnet-4-5', kind: 'chat' };
+    models['claude-haiku-4-5'] = { provider: 'anthropic', upstream_model: 'claude-haiku-4-5', kind: 'chat' };
   }
   if (needsSimulated) {
     providers.simulated = {

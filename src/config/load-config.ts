@@ -3,7 +3,7 @@ import { LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type FrugalConfig } from './schema.ts';
 import { defaultConfig } from './default-config.ts';
-import { routeConfigIssues } from '../pipeline/route/route-config.ts';
+import { routeConfigIssues, routeModelReferences } from '../pipeline/route/route-config.ts';
 import { cacheConfigIssues } from '../pipeline/cache/cache-config.ts';
 import { compressionConfigIssues } from '../pipeline/compress/compression-config.ts';
 import { batchConfigIssues } from '../batch/batch-config.ts';
@@ -124,9 +124,34 @@ function crossCheck(config: FrugalConfig): string[] {
   if (summaryModel && !(summaryModel in config.models)) {
     issues.push(`compression.summary_model: unknown model '${summaryModel}' (configured: ${Object.keys(config.models).join(', ') || 'none'})`);
   }
+  issues.push(...modelKindIssues(config));
   const servable = new Set([...Object.keys(config.models), ...Object.keys(config.routes)]);
   for (const [from, to] of Object.entries(config.rewrite)) {
     if (!servable.has(to)) issues.push(`rewrite.${from}: '${to}' is neither a model nor a route`);
+  }
+  return issues;
+}
+
+/**
+ * A model's `kind` against the places that name it: routes, judges, the summary model and the cache's
+ * verifier chat; the semantic cache's upstream embedder embeds. A model of the other kind would fail at
+ * the first request that reaches it, so the config is refused instead.
+ */
+function modelKindIssues(config: FrugalConfig): string[] {
+  const issues: string[] = [];
+  const kindOf = (name: string) => config.models[name]?.kind;
+  const ofKind = (kind: 'chat' | 'embedding') => Object.keys(config.models).filter((name) => kindOf(name) !== (kind === 'chat' ? 'embedding' : 'chat')).join(', ') || 'none';
+  const chatOnly = (path: string, name: string | undefined) => {
+    if (name !== undefined && kindOf(name) === 'embedding') issues.push(`${path}: '${name}' is an embeddings model (kind: embedding); this needs a chat model (${ofKind('chat')})`);
+  };
+  for (const [routeName, route] of Object.entries(config.routes)) {
+    for (const reference of routeModelReferences(route)) chatOnly(`routes.${routeName}.${reference.path}`, reference.model);
+  }
+  chatOnly('compression.summary_model', config.compression.summary_model);
+  chatOnly('cache.semantic.verifier.model', config.cache.semantic.verifier?.model);
+  const embedder = config.cache.semantic.embedder;
+  if (typeof embedder === 'object' && kindOf(embedder.model) === 'chat') {
+    issues.push(`cache.semantic.embedder.model: '${embedder.model}' is a chat model (kind: chat); the embedder needs a model that serves /v1/embeddings (${ofKind('embedding')})`);
   }
   return issues;
 }

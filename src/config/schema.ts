@@ -58,6 +58,11 @@ export const modelSchema = z
     price: priceSchema.optional(),
     deployments: z.array(deploymentSchema).min(1).optional(),
     description: z.string().optional(),
+    /**
+     * What the model serves: `chat` (chat completions and messages only), `embedding` (POST
+     * /v1/embeddings only). Unset: both endpoints are offered and the upstream decides.
+     */
+    kind: z.enum(['chat', 'embedding'], { error: "expected 'chat' or 'embedding'" }).optional(),
   })
   .refine((model) => Boolean(model.provider) !== Boolean(model.deployments), {
     message: 'a model needs exactly one of `provider` or `deployments`',

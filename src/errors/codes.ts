@@ -20,6 +20,17 @@ export const errors = {
       `The model '${model}' does not exist. Available models: ${available.join(', ')}`,
       { param: 'model' },
     ),
+  /** A chat request for an embeddings model, or the other way round (config `models.<name>.kind`). */
+  wrongEndpointForModel: (model: string, kind: 'chat' | 'embedding', suitable: string[]) =>
+    new FrugalError(
+      'model_not_supported',
+      400,
+      'invalid_request_error',
+      kind === 'embedding'
+        ? `'${model}' is an embeddings model: send it to POST /v1/embeddings. Models for chat: ${suitable.join(', ') || 'none'}`
+        : `'${model}' is a chat model and serves no embeddings. Models for /v1/embeddings: ${suitable.join(', ') || 'none'}`,
+      { param: 'model' },
+    ),
   notFound: (what: string) => new FrugalError('not_found', 404, 'not_found_error', `${what} not found`),
   routeNotFound: (method: string, path: string) =>
     new FrugalError('route_not_found', 404, 'not_found_error', `No route for ${method} ${path}`),

@@ -26,6 +26,7 @@ export function buildModels(config: FrugalConfig, providers: Map<string, Provide
       deployments,
       price: deployments.find((deployment) => deployment.price)?.price,
       simulated: deployments.every((deployment) => deployment.provider.simulated),
+      ...(model.kind ? { kind: model.kind } : {}),
     });
   }
   return models;

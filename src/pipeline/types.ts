@@ -18,6 +18,8 @@ export interface ModelEntry {
   /** Price used for baseline and worst-case estimates (the first deployment's). */
   price: ModelPrice | undefined;
   simulated: boolean;
+  /** `chat` or `embedding` when the config says which endpoint the model serves; unset, both. */
+  kind?: 'chat' | 'embedding';
 }
 
 /** Savings levers; each saving in the ledger is attributed to exactly one. */

@@ -6,9 +6,11 @@ import type { Principal } from './auth.ts';
 /**
  * Resolves the model a client named: `rewrite` first (so apps need no code change), then a
  * configured model (target and baseline are that model), then a route (the route stage picks the
- * target). Anything else is a 404 listing what exists.
+ * target). Anything else is a 404 listing what exists. A model whose `kind` is the other endpoint's
+ * (an embeddings model asked to chat, a chat model asked for embeddings) is a 400 naming the models
+ * that fit, before any upstream call. `serving` defaults from the request's endpoint.
  */
-export function resolveModel(gateway: Gateway, context: RequestContext, principal: Principal): void {
+export function resolveModel(gateway: Gateway, context: RequestContext, principal: Principal, serving: 'chat' | 'embeddings' = context.endpoint === 'embeddings' ? 'embeddings' : 'chat'): void {
   const requested = context.requestedModel;
   const name = gateway.config.rewrite[requested] ?? requested;
   if (principal.allowedModels && !principal.allowedModels.includes(requested) && !principal.allowedModels.includes(name)) {
@@ -17,6 +19,12 @@ export function resolveModel(gateway: Gateway, context: RequestContext, principa
   if (name !== requested) context.trace.push({ stage: 'edge', detail: `rewrote ${requested} → ${name}` });
   const model = gateway.models.get(name);
   if (model) {
+    const wanted = serving === 'embeddings' ? 'embedding' : 'chat';
+    if (model.kind !== undefined && model.kind !== wanted) {
+      const suitable = [...gateway.models.values()].filter((entry) => entry.kind !== model.kind).map((entry) => entry.name);
+      if (serving === 'chat') suitable.push(...Object.keys(gateway.config.routes));
+      throw errors.wrongEndpointForModel(requested, model.kind, suitable);
+    }
     context.target = model;
     const requestedModel = gateway.models.get(requested);
     context.baseline = requestedModel ?? model;

@@ -60,15 +60,31 @@ export class SimulatedAdapter implements ProviderAdapter {
     return this.#chunks(response, options.signal);
   }
 
+  /**
+   * Deterministic unit vectors (a function of the input alone). OpenAI's embedding models get their
+   * own width (1536 for text-embedding-3-small, 3072 for -large) and a `dimensions` up to it, which
+   * shortens the vector the way OpenAI does: the leading values, renormalised. Other model names get
+   * 64 values, or `dimensions` up to 3072. `encoding_format: base64` packs little-endian float32s,
+   * which is what the openai client asks for by default.
+   */
   async embed(request: EmbeddingRequest, options: CallOptions): Promise<EmbeddingResponse> {
+    const width = SIMULATED_EMBEDDING_WIDTHS[request.model];
+    const most = width ?? MAX_SIMULATED_DIMENSIONS;
+    if (request.dimensions !== undefined && request.dimensions > most) {
+      throw new UpstreamError('http', `upstream ${this.name} answered 400: dimensions ${request.dimensions} is more than ${request.model} gives (at most ${most})`, { status: 400 });
+    }
     await this.#beforeAnswer(request.model, options.signal);
-    const inputs = Array.isArray(request.input) ? request.input : [request.input];
-    const dimensions = request.dimensions ?? 64;
+    const dimensions = request.dimensions ?? width ?? 64;
+    // One array of token ids is one input; an array of strings or of token arrays is one input each.
+    const input = request.input;
+    const inputs: (string | number[])[] = typeof input === 'string' ? [input] : typeof input[0] === 'number' ? [input as number[]] : (input as (string | number[])[]);
     let tokens = 0;
-    const data = inputs.map((input, index) => {
-      const text = typeof input === 'string' ? input : JSON.stringify(input);
-      tokens += typeof input === 'string' ? countTextTokens(text) : Array.isArray(input) ? input.length : 1;
-      return { object: 'embedding', index, embedding: pseudoVector(text, dimensions) };
+    const data = inputs.map((item, index) => {
+      const text = typeof item === 'string' ? item : JSON.stringify(item);
+      tokens += typeof item === 'string' ? countTextTokens(item) : item.length;
+      const vector = pseudoVector(text, dimensions);
+      const embedding = request.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
+      return { object: 'embedding', index, embedding };
     });
     return { object: 'list', data, model: request.model, usage: { prompt_tokens: tokens, total_tokens: tokens } };
   }
@@ -260,6 +276,11 @@ function tokenLogprobs(pieces: string[], top: number): TokenLogprob[] {
   }));
 }
 
+/** Default widths of the embedding models the simulated provider stands in for (OpenAI's documented sizes). */
+const SIMULATED_EMBEDDING_WIDTHS: Record<string, number> = { 'text-embedding-3-small': 1536, 'text-embedding-3-large': 3072 };
+const MAX_SIMULATED_DIMENSIONS = 3072;
+
+/** A unit vector seeded by the text; the first d values of a longer one, renormalised, are the d-value one. */
 function pseudoVector(text: string, dimensions: number): number[] {
   const vector: number[] = [];
   let seed = createHash('sha256').update(text).digest();

@@ -91,7 +91,12 @@ async function embedOnDeployments(gateway: Gateway, context: RequestContext, tar
       if (!lastError.retryable) break;
     }
   }
-  const failure = lastError
+  // A 4xx other than auth and not-found problems is the request's fault (a `dimensions` the model does not
+  // have, an input over its limit): the client gets that status and message, as chat does, not a 502.
+  const rejected = lastError?.kind === 'http' && lastError.status !== undefined && lastError.status < 500 && !lastError.retryable && ![401, 403, 404].includes(lastError.status);
+  const failure = rejected
+    ? new FrugalError('upstream_rejected', lastError!.status!, 'invalid_request_error', lastError!.message)
+    : lastError
     ? errors.upstreamFailed(lastError.kind === 'timeout' ? 504 : 502, `All embedding attempts failed; last: ${lastError.message}`, attempts.map((attempt) => ({ provider: attempt.provider, error: attempt.error })))
     : errors.invalidRequest(`The model '${target.name}' has no deployment that serves embeddings`, 'model');
   recordRequest(context, gateway, failure);

@@ -47,6 +47,7 @@ function modelList(gateway: Gateway, principal: Principal): ({ id: string } & Re
       created,
       owned_by: model.deployments[0]?.provider.name ?? 'frugal',
       simulated: model.simulated,
+      ...(model.kind ? { kind: model.kind } : {}),
       deployments: model.deployments.map((deployment) => ({ provider: deployment.provider.name, upstream_model: deployment.upstreamModel, simulated: deployment.provider.simulated })),
       price_per_million: model.price
         ? { input: formatUsd(Number(model.price.input)), output: formatUsd(Number(model.price.output)), source: model.price.source }
