@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { runEvalRouter } from '../src/cli/commands/eval.ts';
-import { chooseRouterPair, runTrainRouter, runTrainVerifier } from '../src/cli/commands/train.ts';
+import { chooseRouterPair, describeVerifierTraining, runTrainRouter, runTrainVerifier } from '../src/cli/commands/train.ts';
 import { buildCli } from '../src/cli/main.ts';
 import { runExportOutcomes } from '../src/cli/commands/export.ts';
 import { OutcomesStore } from '../src/pipeline/cascade/outcomes-store.ts';
@@ -54,6 +54,35 @@ describe('frugal train router and eval router', () => {
     // Easy prompts (half the file) can go to the weak model without losing quality.
     expect(evaluation.at_95!.strong_calls_avoided).toBeGreaterThan(0.3);
     expect(evaluation.cascade).toMatchObject({ tiers: ['weak', 'strong'] });
+  });
+});
+
+describe('frugal train verifier on a tiny outcomes file', () => {
+  /** Word problems whose cheap answers are all wrong but `good` ones: a file of `count` lines. */
+  function writeTiny(count: number, good: number[]): string {
+    const file = join(directory, `tiny-${count}.jsonl`);
+    const lines = Array.from({ length: count }, (_, index) => {
+      const right = good.includes(index);
+      const [a, b] = [3 + index, 5 + 2 * index];
+      const stated = right ? a + b : a + b + 1;
+      return JSON.stringify({ prompt: `Ana has ${a} apples and gets ${b} more. How many apples now? (case ${index})`, outcomes: { strong: { score: 1 }, weak: { score: right ? 1 : 0, response: `${a} + ${b} = ${stated}.\n#### ${stated}` } } });
+    });
+    writeFileSync(file, lines.join('\n') + '\n');
+    return file;
+  }
+
+  it('says plainly that a calibration accepting no cheap answer makes the route escalate everything, and that ten answers are too few', () => {
+    const out = join(directory, 'tiny-verifier.json');
+    const printed = describeVerifierTraining(runTrainVerifier({ outcomes: writeTiny(10, [3]), out, cv: 5 }), out, 5);
+    expect(printed).toContainEqual(expect.stringMatching(/^ {2}quality_target 0\.95: min_score 1\.01, accepts 0\.0% of weak's answers$/));
+    expect(printed).toContainEqual(expect.stringMatching(/^warning: at quality_target 0\.95 \(the default\) this verifier accepts none of weak's answers: a cascade using it serves every request from strong .* a route's min_score replaces the calibration/));
+    expect(printed).toContainEqual(expect.stringMatching(/^warning: 10 answers are too few to trust the calibration \(under 100; held-out folds of about 2\)/));
+  });
+
+  it('says what a route gets when the file is too small to calibrate at all', () => {
+    const out = join(directory, 'tinier-verifier.json');
+    const printed = describeVerifierTraining(runTrainVerifier({ outcomes: writeTiny(8, [3, 5]), out, cv: 5 }), out, 5);
+    expect(printed).toContainEqual(expect.stringMatching(/^calibration: none — 8 answers are fewer than 2 × 5 folds\. A route's quality_target \(default 0\.95\) then gets min_score 1\.01: it accepts no answer of weak and every request escalates to strong\. Give min_score instead/));
   });
 });
 

@@ -75,6 +75,51 @@ export function runTrainVerifier(options: TrainRouterCommandOptions): AnswerVeri
   return weights;
 }
 
+/** Fewer answers than this make a calibration whose held-out folds are too small to trust. */
+export const FEW_VERIFIER_ANSWERS = 100;
+
+const VERIFIER_TARGETS = [0.9, 0.95, 0.99];
+
+/**
+ * What `frugal train verifier` prints: the calibration a route's `quality_target` reads its
+ * `min_score` from (at 90, 95 and 99%), and plain warnings when it accepts no cheap answer at the
+ * default target, when there is no calibration, or when it rests on too few answers.
+ */
+export function describeVerifierTraining(weights: AnswerVerifierWeights, out: string, folds: number): string[] {
+  const { strong, weak } = weights;
+  const answers = weights.training.answers;
+  const lines = [`trained on ${answers} answers of ${weak} (strong: ${strong}); wrote ${out}`];
+  if (weights.calibration.length === 0) {
+    lines.push(
+      `calibration: none — ${answers} answers are fewer than 2 × ${folds} folds. A route's quality_target (default 0.95) then gets min_score 1.01: ` +
+        `it accepts no answer of ${weak} and every request escalates to ${strong}. Give min_score instead (an uncalibrated bar), or train on more answers.`,
+    );
+  } else {
+    lines.push(`calibration (${folds}-fold, each answer scored by a verifier that did not train on it) — a route's quality_target reads its min_score here:`);
+    for (const target of VERIFIER_TARGETS) {
+      const threshold = verifierThresholdForQualityTarget(weights, target);
+      const point = weights.calibration.find((candidate) => candidate.threshold === threshold);
+      lines.push(`  quality_target ${target.toFixed(2)}: min_score ${threshold}, accepts ${((point?.accepted_share ?? 0) * 100).toFixed(1)}% of ${weak}'s answers`);
+    }
+    const at95 = weights.calibration.find((point) => point.threshold === verifierThresholdForQualityTarget(weights, 0.95));
+    if (!at95 || at95.accepted_share === 0) {
+      lines.push(
+        `warning: at quality_target 0.95 (the default) this verifier accepts none of ${weak}'s answers: a cascade using it serves every request from ${strong} ` +
+          `and pays for the ${weak} call as well. That is what the route will do at serve time; a route's min_score replaces the calibration with your own bar.`,
+      );
+    }
+  }
+  if (weights.calibration.length > 0 && answers < FEW_VERIFIER_ANSWERS) {
+    lines.push(
+      `warning: ${answers} answers are too few to trust the calibration (under ${FEW_VERIFIER_ANSWERS}; held-out folds of about ${Math.max(1, Math.round(answers / folds))}): ` +
+        'its shares can swing from none to most answers with a few more lines, and the verifier a route loads (trained on all of them) may accept far more or fewer. ' +
+        'Collect more outcomes (shadow evaluation, `frugal export outcomes`) and retrain.',
+    );
+  }
+  lines.push(`use it in a route:  cascade: [${weak}, ${strong}]  checks: { verifier: { weights: ${out}, quality_target: 0.95 } }`);
+  return lines;
+}
+
 export function registerTrainCommands(program: Command): void {
   const train = program.commands.find((command) => command.name() === 'train') ?? program.command('train').description('train Frugal\'s models on your own data');
   train
@@ -109,11 +154,6 @@ export function registerTrainCommands(program: Command): void {
     .action((options: TrainRouterCommandOptions) => {
       if (process.stderr.isTTY) process.stderr.write(`training on ${options.outcomes} …\n`);
       const weights = runTrainVerifier(options);
-      console.log(`trained on ${weights.training.answers} answers of ${weights.weak} (strong: ${weights.strong}); wrote ${options.out}`);
-      const threshold = verifierThresholdForQualityTarget(weights, 0.95);
-      const at95 = weights.calibration.find((point) => point.threshold === threshold);
-      if (at95) console.log(`calibration: at 95% of ${weights.strong}'s quality, a cascade accepts ${(at95.accepted_share * 100).toFixed(1)}% of ${weights.weak}'s answers (min_score ${threshold})`);
-      else console.log('calibration: too few answers to calibrate; quality_target will accept no cheap answer, give min_score instead');
-      console.log(`use it in a route:  cascade: [${weights.weak}, ${weights.strong}]  checks: { verifier: { weights: ${options.out}, quality_target: 0.95 } }`);
+      for (const line of describeVerifierTraining(weights, options.out, options.cv)) console.log(line);
     });
 }

@@ -153,4 +153,29 @@ describe('verifier and math checks in route config', () => {
     ]);
     expect(distrusted.trace.some((decision) => /tier 1 \(weak\) rejected: .*verifier: P\(as good as strong\)=0\.\d+, needs 0\.5/.test(decision.detail))).toBe(true);
   });
+
+  it('applies a calibration that accepts no cheap answer at serve time, whatever the tier threshold; a route\'s min_score replaces it', async () => {
+    // Ten answers, nine of them wrong: no held-out threshold keeps 95% of the strong model's quality.
+    const tiny = wordProblems(10).map((line, index) => ({ ...line, outcomes: { ...line.outcomes, weak: { ...line.outcomes.weak, score: index === 4 ? 1 : 0 } } }));
+    const tinyWeights = trainAnswerVerifier(tiny, { strong: 'strong', weak: 'weak' });
+    expect(tinyWeights.calibration.find((point) => point.threshold === verifierThresholdForQualityTarget(loadAnswerVerifier(tinyWeights), 0.95))!.accepted_share).toBe(0);
+    const tinyFile = join(folder, 'tiny-verifier.json');
+    writeFileSync(tinyFile, JSON.stringify(tinyWeights));
+    const call: ChatHandler = async (_request, context) => {
+      const name = context.target!.name;
+      context.attempts.push({ provider: 'p', model: name, upstreamModel: name, purpose: 'answer', status: 'ok', latencyMs: 1, costNano: 1000 });
+      return { kind: 'response', response: { id: 'r', model: name, choices: [{ index: 0, message: { role: 'assistant', content: 'Fay starts with 12 books. Adding 6: 12 + 6 = 18.\n#### 18' }, finish_reason: 'stop' }] } };
+    };
+    const servedTier = async (route: Record<string, unknown>) => {
+      const pipeline = createRouteStage(compileRoutes(routesSchema.parse({ r: route }), models))(createCascadeStage()(call));
+      const context = makeTestContext({ route: 'r' });
+      await pipeline({ model: 'r', messages: [{ role: 'user', content: 'Fay has 12 books and gets 6 more. How many books does Fay have now?' }] }, context);
+      return context.headers['x-frugal-tier'];
+    };
+    expect(await servedTier({ cascade: ['weak', 'strong'], checks: { verifier: { weights: tinyFile } } })).toBe('2');
+    expect(await servedTier({ cascade: ['weak', 'strong'], checks: { verifier: { weights: tinyFile, quality_target: 0.95 } } })).toBe('2');
+    // A tier threshold bounds the tier's score (logprobs, judge, check module), not the verifier's bar.
+    expect(await servedTier({ cascade: [{ model: 'weak', threshold: 0 }, 'strong'], checks: { verifier: { weights: tinyFile } } })).toBe('2');
+    expect(await servedTier({ cascade: ['weak', 'strong'], checks: { verifier: { weights: tinyFile, min_score: 0.01 } } })).toBe('1');
+  });
 });
