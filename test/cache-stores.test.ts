@@ -58,6 +58,34 @@ describe('SQLite cache (the embedded default)', () => {
   });
 });
 
+describe('answers are tied to the config that made them', () => {
+  it('after a restart with a changed deployment or route, the old answers are not replayed; unchanged names still hit', async () => {
+    upstream.reset();
+    const dataDir = mkdtempSync(join(tmpdir(), 'frugal-cache-source-'));
+    const withRoute = (config: Record<string, unknown>, model: string) => ({ ...config, routes: { helpdesk: { default: model } } });
+    const before = withRoute(gatewayConfig({ store: 'sqlite' }), 'faq');
+    const first = await startTestGateway(before, { dataDir });
+    upstream.script({ text: 'Old faq answer.' }, { text: 'Old gpt-4o answer.' }, { text: 'Old route answer.' });
+    expect((await ask(first, 'faq', 'What changed?')).cache).toBe('miss');
+    expect((await ask(first, 'gpt-4o', 'What stayed?')).cache).toBe('miss');
+    expect((await ask(first, 'helpdesk', 'Which tier answers?')).cache).toBe('miss');
+    await first.close();
+
+    // faq now points at another upstream model; the route sends to another model; gpt-4o is as it was.
+    const changed = gatewayConfig({ store: 'sqlite' });
+    (changed.models as Record<string, unknown>).faq = { provider: 'primary', upstream_model: 'faq-v2', price: { input: 1, output: 1 } };
+    const second = await startTestGateway(withRoute(changed, 'gpt-4o'), { dataDir });
+    try {
+      upstream.script({ text: 'New faq answer.' }, { text: 'New route answer.' });
+      expect(await ask(second, 'faq', 'What changed?')).toEqual({ text: 'New faq answer.', cache: 'miss' });
+      expect(await ask(second, 'gpt-4o', 'What stayed?')).toEqual({ text: 'Old gpt-4o answer.', cache: 'hit' });
+      expect(await ask(second, 'helpdesk', 'Which tier answers?')).toEqual({ text: 'New route answer.', cache: 'miss' });
+    } finally {
+      await second.close();
+    }
+  });
+});
+
 const redisUp = await requireService('Redis', testRedisUrl);
 
 describe.skipIf(!redisUp)('Redis cache shared by two gateway replicas', () => {

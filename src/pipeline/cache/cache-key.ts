@@ -32,22 +32,37 @@ export interface ExactKeyInput {
  */
 export class CacheKeys {
   readonly prefix: string;
+  /** Model or route name → fingerprint of the config that makes its answers (see {@link setSource}). */
+  private readonly sources = new Map<string, string>();
 
   constructor(prefix: string) {
     this.prefix = prefix;
+  }
+
+  /**
+   * Ties a name's answers to the config that produces them (a model's deployments, a route's
+   * settings): when that config changes, the name's stored answers and semantic namespaces are no
+   * longer found, instead of replaying what the old model or route said.
+   */
+  setSource(name: string, fingerprint: string): void {
+    this.sources.set(name, fingerprint);
   }
 
   entry(input: ExactKeyInput): string {
     const material: Record<string, unknown> = { tenant: input.tenant, model: input.model, request: withoutFields(input.request) };
     if (input.nativeRequest) material.native = withoutFields(input.nativeRequest);
     if (input.user !== undefined) material.user = input.user;
+    const source = this.sources.get(input.model);
+    if (source !== undefined) material.source = source;
     const hash = createHash('sha256').update(canonicalJson(material)).digest('hex');
     return `${this.scope('e', input.model, input.tenant)}${hash}`;
   }
 
   /** The semantic namespace (also the index's store key, under the prefix). */
   semanticNamespace(input: { tenant: string; model: string; contextHash: string; user?: string }): string {
-    const base = `${encodeURIComponent(input.model)}:${encodeURIComponent(input.tenant)}:${input.contextHash}`;
+    const source = this.sources.get(input.model);
+    const context = source === undefined ? input.contextHash : createHash('sha256').update(input.contextHash).update(source).digest('hex');
+    const base = `${encodeURIComponent(input.model)}:${encodeURIComponent(input.tenant)}:${context}`;
     if (input.user === undefined) return base;
     return `${base}:u:${createHash('sha256').update(input.user).digest('hex').slice(0, 32)}`;
   }

@@ -23,6 +23,11 @@ export interface CacheRuntimeOptions {
   now?: () => number;
   /** Timeout of embedding and verifier calls (ms). */
   timeoutMs?: number;
+  /**
+   * The config's routes: each route's settings (with the models') become part of its answers'
+   * keys, so a changed route does not replay what it answered before.
+   */
+  routes?: Record<string, unknown>;
   /** Overrides the semantic cache built from config (`null` turns it off). */
   semantic?: SemanticCache | null;
 }
@@ -62,6 +67,7 @@ export class CacheRuntime {
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
     this.keys = new CacheKeys(options.config.key_prefix);
+    for (const [name, fingerprint] of answerSources(options.models, options.routes ?? {})) this.keys.setSource(name, fingerprint);
     this.semantic =
       options.semantic === null
         ? undefined
@@ -151,4 +157,21 @@ export function replayResponse(entry: CacheEntry, context: RequestContext, now: 
   response.id = `chatcmpl-${context.requestId}`;
   response.created = Math.floor(now / 1000);
   return response;
+}
+
+/**
+ * What makes each name's answers: a model's deployments (provider and upstream model, in fallback
+ * order; prices do not change an answer), a route's whole config plus every model's deployments
+ * (a route may send a request to any of them). Short hashes, only compared.
+ */
+export function answerSources(models: ReadonlyMap<string, ModelEntry>, routes: Record<string, unknown>): Map<string, string> {
+  const sources = new Map<string, string>();
+  const fingerprint = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 32);
+  const deployments: Record<string, string[][]> = {};
+  for (const [name, model] of models) {
+    deployments[name] = model.deployments.map((deployment) => [deployment.provider.name, deployment.upstreamModel]);
+    sources.set(name, fingerprint(deployments[name]));
+  }
+  for (const [name, route] of Object.entries(routes)) sources.set(name, fingerprint({ route, deployments }));
+  return sources;
 }

@@ -16,6 +16,7 @@ export function createGatewayCacheStage(gateway: Omit<Gateway, 'pipeline'>): Sta
     config: cacheConfigSchema.parse(gateway.config.cache),
     store: gateway.stores.cache,
     models: gateway.models,
+    routes: gateway.config.routes,
     logger: gateway.logger,
     timeoutMs: gateway.config.retry.timeout_ms,
   });
