@@ -10,6 +10,7 @@ import { upstreamEmbedder, type Embedder } from './semantic/embedder.ts';
 import { localEmbedder } from './semantic/local-embedder.ts';
 import { staticEmbedder } from './semantic/static-embedder.ts';
 import { DEFAULT_GUARDS } from './semantic/precision-guards.ts';
+import { sameQuestionMessages, saysSame } from './semantic/same-question-prompt.ts';
 import { SemanticCache, type SameQuestionVerifier, type SemanticIndexStore } from './semantic/semantic-cache.ts';
 
 /**
@@ -105,9 +106,6 @@ function buildUpstreamEmbedder(wiring: Pick<SemanticWiring, 'models' | 'timeoutM
   );
 }
 
-const VERIFIER_PROMPT =
-  'You decide whether two questions ask for the same answer. Reply with exactly one word: "yes" if one answer serves both, otherwise "no".';
-
 function buildVerifier(wiring: SemanticWiring, name: string): SameQuestionVerifier {
   const model = requireModel(wiring, name, 'verifier.model');
   return async (storedQuestion, incomingQuestion) => {
@@ -119,17 +117,14 @@ function buildVerifier(wiring: SemanticWiring, name: string): SameQuestionVerifi
           model: deployment.upstreamModel,
           temperature: 0,
           max_tokens: 3,
-          messages: [
-            { role: 'system', content: VERIFIER_PROMPT },
-            { role: 'user', content: `Question 1: ${storedQuestion}\nQuestion 2: ${incomingQuestion}` },
-          ],
+          messages: sameQuestionMessages(storedQuestion, incomingQuestion),
         },
         callOptions(wiring),
       );
       const usage = response.usage ? usageFromOpenAI(response.usage) : zeroUsage();
       const costNano = deployment.price ? costOf(deployment.price, usage) : 0;
       charge({ ...attemptBase(model, deployment, 'verifier', started), status: 'ok', usage, costNano });
-      return { same: /^\W*yes\b/i.test(response.choices[0]?.message.content ?? ''), costNano };
+      return { same: saysSame(response.choices[0]?.message.content ?? ''), costNano };
     } catch (error) {
       charge({ ...attemptBase(model, deployment, 'verifier', started), status: 'error', error: (error as Error).message, costNano: 0 });
       throw error;

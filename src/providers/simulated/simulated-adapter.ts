@@ -15,6 +15,7 @@ import type { AdapterChatResult, CallOptions, ProviderAdapter } from '../spec.ts
 import { UpstreamError } from '../upstream-error.ts';
 import { exampleForSchema } from './example-for-schema.ts';
 import { readJudgeRequest } from '../../pipeline/cascade/judge.ts';
+import { readSameQuestionRequest } from '../../pipeline/cache/semantic/same-question-prompt.ts';
 import { looksLikeRefusal } from '../../pipeline/cascade/answer-checks.ts';
 
 export interface SimulatedOptions {
@@ -163,6 +164,8 @@ export class SimulatedAdapter implements ProviderAdapter {
     const judged = readJudgeRequest(request);
     if (judged?.kind === 'grade') return `${simulatedGrade(request.model, judged.answer)} (simulated judge)`;
     if (judged?.kind === 'pairwise') return `A: ${simulatedGrade(request.model, judged.a)}, B: ${simulatedGrade(request.model, judged.b)} (simulated judge)`;
+    const compared = readSameQuestionRequest(request);
+    if (compared) return `${simulatedSameQuestion(compared.stored, compared.incoming) ? 'yes' : 'no'} (simulated verifier)`;
     const format = request.response_format;
     if (format?.type === 'json_schema') {
       return JSON.stringify(exampleForSchema((format as { json_schema: { schema?: Record<string, unknown> } }).json_schema.schema ?? { type: 'object' }));
@@ -292,4 +295,19 @@ function pseudoVector(text: string, dimensions: number): number[] {
   }
   const norm = Math.hypot(...vector) || 1;
   return vector.map((value) => value / norm);
+}
+
+/**
+ * The simulated semantic-cache verifier's verdict: "same question" when the two share at least
+ * two thirds of their words (case and punctuation ignored). A word-overlap stand-in, deterministic;
+ * a real model reads meaning.
+ */
+export function simulatedSameQuestion(stored: string, incoming: string): boolean {
+  const words = (text: string) => new Set(text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []);
+  const left = words(stored);
+  const right = words(incoming);
+  let shared = 0;
+  for (const word of left) if (right.has(word)) shared++;
+  const union = left.size + right.size - shared;
+  return union > 0 && shared / union >= 2 / 3;
 }
