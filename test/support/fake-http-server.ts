@@ -85,6 +85,8 @@ export interface FakeHttpServer {
   readonly origin: string;
   readonly requests: RecordedRequest[];
   readonly abortedCount: number;
+  /** TCP connections accepted so far, with or without a request on them (clearRecords resets it). */
+  readonly connectionsOpened: number;
   /** Runs `callback` after `milliseconds` unless the server closes first. */
   schedule(callback: () => void, milliseconds: number): void;
   /** Forgets recorded requests and the aborted count. */
@@ -101,12 +103,14 @@ export async function startFakeHttpServer(handle: ExchangeHandler): Promise<Fake
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let abortedCount = 0;
+  let connectionsOpened = 0;
   let closing = false;
 
   const server = createServer((request, response) => {
     void serve(request, response);
   });
   server.on('connection', (socket) => {
+    connectionsOpened += 1;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -155,6 +159,9 @@ export async function startFakeHttpServer(handle: ExchangeHandler): Promise<Fake
     get abortedCount() {
       return abortedCount;
     },
+    get connectionsOpened() {
+      return connectionsOpened;
+    },
     schedule(callback, milliseconds) {
       if (closing) return;
       const timer = setTimeout(() => {
@@ -166,6 +173,7 @@ export async function startFakeHttpServer(handle: ExchangeHandler): Promise<Fake
     clearRecords() {
       requests.length = 0;
       abortedCount = 0;
+      connectionsOpened = 0;
     },
     async close() {
       closing = true;

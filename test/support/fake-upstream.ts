@@ -17,6 +17,8 @@ export interface FakeUpstream {
   readonly requests: readonly RecordedRequest[];
   /** Requests whose client went away before the response was complete. */
   readonly abortedCount: number;
+  /** TCP connections the server accepted, including ones closed before any request was sent on them. */
+  readonly connectionsOpened: number;
   /** Requests to one exact path, e.g. `/v1/chat/completions`. */
   requestsTo(path: string): RecordedRequest[];
   /** Queues replies; each model call (chat, message, embedding, batch line) takes the next one. */
@@ -44,6 +46,9 @@ export function createFakeUpstream(
     requests: server.requests,
     get abortedCount() {
       return server.abortedCount;
+    },
+    get connectionsOpened() {
+      return server.connectionsOpened;
     },
     get pendingReplies() {
       return script.pending;

@@ -11,6 +11,7 @@ import { UpstreamError } from '../upstream-error.ts';
 import { httpFailure, httpFailureFromText, redactSecrets, transportFailure } from '../upstream-failure.ts';
 import { dispatchText, type TextAnswer } from '../dispatch-text.ts';
 import { withTimeout, type TimedSignal } from '../timed-signal.ts';
+import { dropQueuedAborts } from '../drop-queued-aborts.ts';
 
 export interface AnthropicAdapterOptions {
   name: string;
@@ -40,6 +41,8 @@ export class AnthropicAdapter implements ProviderAdapter {
   readonly simulated = false;
   readonly batch: ProviderBatchApi | undefined;
   readonly #pool: Pool;
+  /** The pool for streamed calls: a call whose client left while it was queued is dropped without costing a connection. */
+  readonly #streams: Dispatcher;
   readonly #basePath: string;
   readonly #headers: Record<string, string>;
   readonly #secrets: string[];
@@ -51,6 +54,7 @@ export class AnthropicAdapter implements ProviderAdapter {
     const url = new URL(options.baseUrl);
     this.#basePath = url.pathname.replace(/\/$/, '').replace(/\/v1$/, '');
     this.#pool = new Pool(url.origin, { connections: options.maxConnections ?? 128, keepAliveTimeout: 30_000 });
+    this.#streams = this.#pool.compose(dropQueuedAborts);
     this.#headers = {
       'content-type': 'application/json',
       'anthropic-version': options.anthropicVersion ?? '2023-06-01',
@@ -151,7 +155,7 @@ export class AnthropicAdapter implements ProviderAdapter {
 
   /** Opens a streamed Messages call (buffered calls go through `dispatchText`). */
   async #send(body: Record<string, unknown>, timed: TimedSignal, options: CallOptions): Promise<Dispatcher.ResponseData> {
-    const response = await this.#pool.request({
+    const response = await this.#streams.request({
       path: `${this.#basePath}/v1/messages`,
       method: 'POST',
       headers: { ...this.#headers, accept: 'text/event-stream' },

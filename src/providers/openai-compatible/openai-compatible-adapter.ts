@@ -14,6 +14,7 @@ import { UpstreamError } from '../upstream-error.ts';
 import { httpFailure, httpFailureFromText, redactSecrets, transportFailure } from '../upstream-failure.ts';
 import { dispatchText, type TextAnswer } from '../dispatch-text.ts';
 import { withTimeout, type TimedSignal } from '../timed-signal.ts';
+import { dropQueuedAborts } from '../drop-queued-aborts.ts';
 
 export interface OpenAICompatibleOptions {
   name: string;
@@ -40,6 +41,8 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
   readonly simulated = false;
   readonly batch: ProviderBatchApi | undefined;
   readonly #pool: Pool;
+  /** The pool for streamed calls: a call whose client left while it was queued is dropped without costing a connection. */
+  readonly #streams: Dispatcher;
   readonly #basePath: string;
   readonly #headers: Record<string, string>;
   readonly #secrets: string[];
@@ -55,6 +58,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
       keepAliveTimeout: 30_000,
       pipelining: 1,
     });
+    this.#streams = this.#pool.compose(dropQueuedAborts);
     this.#headers = { 'content-type': 'application/json', ...options.headers };
     if (options.apiKey) this.#headers.authorization = `Bearer ${options.apiKey}`;
     this.#secrets = [options.apiKey, ...Object.values(options.headers ?? {})].filter(
@@ -78,7 +82,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     const timed = withTimeout(options.signal, options.timeoutMs);
     let response: Dispatcher.ResponseData;
     try {
-      response = await this.#pool.request({
+      response = await this.#streams.request({
         path: `${this.#basePath}/chat/completions`,
         method: 'POST',
         headers: { ...this.#headers, accept: 'text/event-stream' },
