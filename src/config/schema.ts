@@ -84,10 +84,64 @@ export const breakerSchema = z.strictObject({
   cooldown_ms: z.number().int().positive().default(30_000),
 });
 
+const ORIGIN_HINT = 'expected an origin such as https://app.example.com (http or https, host and optional port, no path)';
+
+/**
+ * One browser origin, normalised as browsers send it (lower-case host, no default port, no trailing slash),
+ * or an error message.
+ */
+function normaliseOrigin(value: unknown): { origin: string } | { error: string } {
+  if (value === '*') return { error: "'*' cannot be one origin of a list: write origins: '*' to allow every origin" };
+  if (typeof value !== 'string') return { error: ORIGIN_HINT };
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  // The regex refuses what URL would quietly drop: a path, an empty `?` or `#`, user info.
+  const bare = url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:') && /^https?:\/\/[^/?#@]+\/?$/i.test(value);
+  return bare ? { origin: url!.origin } : { error: `${ORIGIN_HINT}; got '${value}'` };
+}
+
+/** `'*'`, or a non-empty list of origins, each error naming its index. */
+const corsOrigins = z.unknown().transform((value, context): '*' | string[] => {
+  if (value === '*') return '*';
+  if (!Array.isArray(value)) {
+    context.addIssue({ code: 'custom', message: "expected '*' or a list of origins such as ['https://app.example.com']" });
+    return z.NEVER;
+  }
+  if (value.length === 0) {
+    context.addIssue({ code: 'custom', message: "list at least one origin, or write origins: '*'" });
+    return z.NEVER;
+  }
+  const origins: string[] = [];
+  value.forEach((item, index) => {
+    const result = normaliseOrigin(item);
+    if ('error' in result) context.addIssue({ code: 'custom', message: result.error, path: [index] });
+    else origins.push(result.origin);
+  });
+  return origins.length === value.length ? origins : z.NEVER;
+});
+
+/**
+ * Browser access (CORS) to the API paths. Off unless configured: a gateway on localhost without a gateway
+ * key would otherwise be callable from any web page its user visits.
+ */
+export const corsSchema = z.strictObject({
+  /** `'*'` (any origin) or the exact origins allowed. */
+  origins: corsOrigins,
+  /** How long a browser may reuse a preflight answer (Access-Control-Max-Age). */
+  max_age_seconds: z.number().int().min(0).max(86_400).default(600),
+});
+export type CorsConfig = z.infer<typeof corsSchema>;
+
 export const serverSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(8787),
   host: z.string().default('127.0.0.1'),
   body_limit_bytes: z.number().int().positive().default(4 * 1024 * 1024),
+  /** Off unless set (see corsSchema). */
+  cors: corsSchema.optional(),
 });
 
 export const ledgerSchema = z.strictObject({

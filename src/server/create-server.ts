@@ -10,6 +10,7 @@ import { messagesHandler } from './handlers/messages.ts';
 import { embeddingsHandler } from './handlers/embeddings.ts';
 import { modelHandler, modelsHandler } from './handlers/models.ts';
 import { adminRequestHandler } from './handlers/admin-requests.ts';
+import { corsPolicy, isCorsPath } from './cors.ts';
 
 export interface ServerExtensions {
   virtualKeys?: VirtualKeyResolver;
@@ -42,8 +43,11 @@ export function createFrugalServer(gateway: Gateway, extensions: ServerExtension
     .on('GET', '/health', health(gateway))
     .on('GET', '/admin/requests/:id', adminRequestHandler(gateway));
   extensions.register?.(router, gateway, authenticator);
+  const cors = corsPolicy(gateway.config.server.cors);
   const server = createServer({ maxHeaderSize: 32 * 1024, keepAliveTimeout: 65_000, requestTimeout: 0 }, (request, response) => {
     const url = new URL(request.url ?? '/', 'http://frugal.local');
+    // Browser access is opt-in (server.cors) and only for the API paths; a preflight is answered here.
+    if (cors !== undefined && isCorsPath(url.pathname) && cors.apply(request, response, () => router.methodsFor(url.pathname))) return;
     const match = router.match(request.method ?? 'GET', url.pathname);
     // Anthropic clients also call paths under /v1/messages (count_tokens, batches): they get Anthropic's envelope.
     const protocol = url.pathname === '/v1/messages' || url.pathname.startsWith('/v1/messages/') ? 'anthropic' : 'openai';

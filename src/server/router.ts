@@ -42,6 +42,18 @@ export class Router {
     }
     return { handler: undefined, pathExists };
   }
+
+  /** The methods some route accepts on `path` (empty when no route has the path), in registration order. */
+  methodsFor(path: string): string[] {
+    const methods = new Set<string>();
+    for (const key of this.#exact.keys()) {
+      const space = key.indexOf(' ');
+      if (key.slice(space + 1) === path) methods.add(key.slice(0, space));
+    }
+    const segments = path.split('/');
+    for (const route of this.#patterns) if (matchSegments(route.segments, segments)) methods.add(route.method);
+    return [...methods];
+  }
 }
 
 function matchSegments(pattern: string[], segments: string[]): Record<string, string> | undefined {

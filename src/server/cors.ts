@@ -1,0 +1,121 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CorsConfig } from '../config/schema.ts';
+
+/**
+ * Browser access (CORS) to the API paths, off unless `server.cors` is configured. A request whose
+ * `Origin` is allowed gets `Access-Control-Allow-Origin` and the list of readable response headers on
+ * whatever it is answered with (JSON, an SSE stream, an error); a preflight gets 204. An origin that is not
+ * allowed gets no CORS headers, so the browser withholds the answer, and the request is otherwise served as
+ * usual. /admin/*, /metrics and /dashboard never get CORS headers.
+ */
+
+/** Response headers a page may read: every `x-frugal-*` header Frugal sets, plus what SDKs read. */
+export const CORS_EXPOSED_HEADERS = [
+  'x-frugal-request-id',
+  'x-frugal-model',
+  'x-frugal-provider',
+  'x-frugal-simulated',
+  'x-frugal-cache',
+  'x-frugal-cache-similarity',
+  'x-frugal-cost',
+  'x-frugal-baseline-cost',
+  'x-frugal-attempts',
+  'x-frugal-route',
+  'x-frugal-task',
+  'x-frugal-tier',
+  'x-frugal-compression',
+  'x-frugal-micro-batch',
+  'x-request-id',
+  'retry-after',
+] as const;
+
+/**
+ * Request headers allowed when a preflight does not name any (a preflight that names some gets them
+ * echoed): what the openai and @anthropic-ai/sdk clients send from a browser, and Frugal's request headers.
+ */
+export const CORS_DEFAULT_ALLOWED_HEADERS = [
+  'authorization',
+  'content-type',
+  'x-api-key',
+  'anthropic-version',
+  'anthropic-beta',
+  'anthropic-dangerous-direct-browser-access',
+  'openai-organization',
+  'openai-project',
+  'x-stainless-arch',
+  'x-stainless-helper',
+  'x-stainless-helper-method',
+  'x-stainless-lang',
+  'x-stainless-os',
+  'x-stainless-package-version',
+  'x-stainless-retry-count',
+  'x-stainless-runtime',
+  'x-stainless-runtime-version',
+  'x-stainless-timeout',
+  'x-frugal-tags',
+  'x-frugal-max-cost',
+  'x-frugal-cache',
+  'x-frugal-compress',
+  'cache-control',
+] as const;
+
+const EXPOSED = CORS_EXPOSED_HEADERS.join(', ');
+const DEFAULT_ALLOWED = CORS_DEFAULT_ALLOWED_HEADERS.join(', ');
+/** An HTTP token (RFC 9110): what a header name may be. */
+const TOKEN = /^[!#$%&'*+\-.^`|~\w]+$/;
+
+/** The paths browsers may call: the OpenAI/Anthropic API under /v1 and the unversioned chat alias. */
+export function isCorsPath(path: string): boolean {
+  return path.startsWith('/v1/') || path === '/chat/completions';
+}
+
+export interface CorsPolicy {
+  /**
+   * Sets the CORS headers for an allowed origin on `response` (they survive `writeHead`, which merges).
+   * Returns true when the request was a preflight and has been answered.
+   */
+  apply(request: IncomingMessage, response: ServerResponse, methodsForPath: () => string[]): boolean;
+}
+
+export function corsPolicy(config: CorsConfig | undefined): CorsPolicy | undefined {
+  if (!config) return undefined;
+  const anyOrigin = config.origins === '*';
+  const allowed = new Set(anyOrigin ? [] : config.origins);
+  const maxAge = String(config.max_age_seconds);
+  return {
+    apply(request, response, methodsForPath) {
+      const origin = request.headers.origin;
+      // The answer depends on Origin when only some origins are allowed: caches must key on it.
+      if (!anyOrigin) response.setHeader('vary', 'Origin');
+      if (typeof origin !== 'string' || !(anyOrigin || allowed.has(origin))) return false;
+      const allowOrigin = anyOrigin ? '*' : origin;
+      const requestedMethod = request.headers['access-control-request-method'];
+      if (request.method === 'OPTIONS' && typeof requestedMethod === 'string') {
+        request.resume();
+        const methods = methodsForPath();
+        const headers: Record<string, string> = {
+          'access-control-allow-origin': allowOrigin,
+          // An unknown path still gets its preflight, so the page sees the real 404 instead of a CORS failure.
+          'access-control-allow-methods': (methods.length > 0 ? methods : [requestedMethod]).filter((method) => TOKEN.test(method)).join(', '),
+          'access-control-allow-headers': allowedHeaders(request.headers['access-control-request-headers']),
+          'access-control-max-age': maxAge,
+          vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers',
+        };
+        // Chrome asks before a public page may call a server on localhost or a private network.
+        if (request.headers['access-control-request-private-network'] === 'true') headers['access-control-allow-private-network'] = 'true';
+        response.writeHead(204, headers);
+        response.end();
+        return true;
+      }
+      response.setHeader('access-control-allow-origin', allowOrigin);
+      response.setHeader('access-control-expose-headers', EXPOSED);
+      return false;
+    },
+  };
+}
+
+/** Echoes the requested header names (only well-formed ones), or the default list when none are named. */
+function allowedHeaders(requested: string | undefined): string {
+  const names = (requested ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => TOKEN.test(name));
+  return names.length > 0 ? names.join(', ') : DEFAULT_ALLOWED;
+}
