@@ -34,8 +34,10 @@ export const errors = {
   notFound: (what: string) => new FrugalError('not_found', 404, 'not_found_error', `${what} not found`),
   routeNotFound: (method: string, path: string) =>
     new FrugalError('route_not_found', 404, 'not_found_error', `No route for ${method} ${path}`),
-  methodNotAllowed: (method: string, path: string) =>
-    new FrugalError('method_not_allowed', 405, 'invalid_request_error', `Method ${method} is not allowed on ${path}`),
+  methodNotAllowed: (method: string, path: string, allowed: string[] = []) =>
+    new FrugalError('method_not_allowed', 405, 'invalid_request_error', `Method ${method} is not allowed on ${path}${allowed.length > 0 ? ` (it accepts ${allowed.join(', ')})` : ''}`, {
+      headers: allowed.length > 0 ? { allow: allowed.join(', ') } : undefined,
+    }),
   missingKey: () =>
     new FrugalError(
       'missing_api_key',

@@ -53,7 +53,8 @@ export function createFrugalServer(gateway: Gateway, extensions: ServerExtension
     const protocol = url.pathname === '/v1/messages' || url.pathname.startsWith('/v1/messages/') ? 'anthropic' : 'openai';
     if (!match.handler) {
       request.resume();
-      sendError(response, match.pathExists ? errors.methodNotAllowed(request.method ?? '', url.pathname) : errors.routeNotFound(request.method ?? '', url.pathname), protocol);
+      const method = request.method ?? '';
+      sendError(response, match.pathExists ? errors.methodNotAllowed(method, url.pathname, router.methodsFor(url.pathname)) : errors.routeNotFound(method, url.pathname), protocol);
       return;
     }
     const handler: RouteHandler = match.handler;

@@ -28,8 +28,18 @@ export class Router {
     return this;
   }
 
-  /** The handler for a request, or `undefined` with whether the path exists under another method. */
+  /**
+   * The handler for a request, or `undefined` with whether the path exists under another method. A GET
+   * route also answers HEAD (node:http sends a HEAD answer's headers and drops its body).
+   */
   match(method: string, path: string): { handler: RouteHandler; params: Record<string, string> } | { handler: undefined; pathExists: boolean } {
+    const found = this.#match(method, path);
+    if (found.handler || method !== 'HEAD') return found;
+    const asGet = this.#match('GET', path);
+    return asGet.handler ? asGet : found;
+  }
+
+  #match(method: string, path: string): { handler: RouteHandler; params: Record<string, string> } | { handler: undefined; pathExists: boolean } {
     const exact = this.#exact.get(`${method} ${path}`);
     if (exact) return { handler: exact, params: {} };
     const segments = path.split('/');
@@ -43,7 +53,10 @@ export class Router {
     return { handler: undefined, pathExists };
   }
 
-  /** The methods some route accepts on `path` (empty when no route has the path), in registration order. */
+  /**
+   * The methods some route accepts on `path` (empty when no route has the path), in registration order,
+   * with HEAD after GET: the `Allow` header of a 405 and the methods a CORS preflight allows.
+   */
   methodsFor(path: string): string[] {
     const methods = new Set<string>();
     for (const key of this.#exact.keys()) {
@@ -52,7 +65,7 @@ export class Router {
     }
     const segments = path.split('/');
     for (const route of this.#patterns) if (matchSegments(route.segments, segments)) methods.add(route.method);
-    return [...methods];
+    return [...methods].flatMap((method) => (method === 'GET' && !methods.has('HEAD') ? ['GET', 'HEAD'] : [method]));
   }
 }
 
