@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { packMessages, parseNumberedAnswers } from './numbered-prompts.ts';
+import { packMessages, parseNumberedAnswers, readPackedRequest } from './numbered-prompts.ts';
 import { apportion } from './apportion.ts';
 
 describe('numbered answers', () => {
@@ -37,5 +37,21 @@ describe('apportion', () => {
       expect(parts.reduce((sum, part) => sum + part, 0)).toBe(total);
       expect(parts.every((part) => part >= 0)).toBe(true);
     }));
+  });
+
+  it('recognises a packed request and gives back its system prompt and questions', () => {
+    const question = fc.string({ minLength: 1 }).filter((text) => !/\n\n\[\d+\] /.test(text));
+    fc.assert(fc.property(fc.option(fc.string({ minLength: 1 }), { nil: undefined }), fc.array(question, { minLength: 1, maxLength: 8 }), (system, questions) => {
+      const packed = readPackedRequest({ model: 'm', messages: packMessages(system, questions) });
+      expect(packed).toEqual({ system, questions });
+    }));
+  });
+
+  it('does not take an ordinary request for a pack', () => {
+    const [system, user] = packMessages('Classify.', ['one', 'two']);
+    expect(readPackedRequest({ model: 'm', messages: [{ role: 'user', content: 'What is [1] + [2]?' }] })).toBeUndefined();
+    expect(readPackedRequest({ model: 'm', messages: [{ role: 'system', content: 'Classify.' }, user] })).toBeUndefined();
+    expect(readPackedRequest({ model: 'm', messages: [system, { role: 'user', content: '[1] one' }] })).toBeUndefined();
+    expect(readPackedRequest({ model: 'm', messages: [system, user, { role: 'assistant', content: 'x' }] })).toBeUndefined();
   });
 });

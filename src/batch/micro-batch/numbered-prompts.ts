@@ -1,21 +1,57 @@
-import type { ChatMessage } from '../../protocol/openai/chat-schema.ts';
+import { messageText, type ChatMessage, type ChatRequest } from '../../protocol/openai/chat-schema.ts';
+
+/** The instruction appended to the shared system prompt of a pack of `count` questions. */
+function packingInstruction(count: number): string {
+  return (
+    `You will receive ${count} independent questions, numbered [1] to [${count}]. ` +
+    'Answer each one separately, exactly as you would if it had been asked alone. ' +
+    `Reply with ${count} answers in order, each starting on a new line with its number in brackets, like "[1] answer". ` +
+    'Write nothing before the first answer or after the last.'
+  );
+}
 
 /**
  * The packing format: questions numbered `[1]`, `[2]`, … in one user message, and an instruction
  * (appended to the shared system prompt) to answer each on its own line with the same number.
  */
 export function packMessages(system: string | undefined, questions: string[]): ChatMessage[] {
-  const count = questions.length;
-  const instruction =
-    `You will receive ${count} independent questions, numbered [1] to [${count}]. ` +
-    'Answer each one separately, exactly as you would if it had been asked alone. ' +
-    `Reply with ${count} answers in order, each starting on a new line with its number in brackets, like "[1] answer". ` +
-    'Write nothing before the first answer or after the last.';
+  const instruction = packingInstruction(questions.length);
   const numbered = questions.map((question, index) => `[${index + 1}] ${question}`).join('\n\n');
   return [
     { role: 'system', content: system ? `${system}\n\n${instruction}` : instruction },
     { role: 'user', content: numbered },
   ];
+}
+
+/**
+ * Recognises a packed request (what {@link packMessages} writes) and gives back the shared system
+ * prompt and the questions, or `undefined` for any other request. The simulated provider uses it to
+ * answer a pack the way a real model does, one numbered answer per question.
+ */
+export function readPackedRequest(request: ChatRequest): { system: string | undefined; questions: string[] } | undefined {
+  const [systemMessage, user] = request.messages;
+  if (request.messages.length !== 2 || systemMessage.role !== 'system' || user.role !== 'user') return undefined;
+  const systemText = messageText(systemMessage.content);
+  const count = Number(/You will receive (\d+) independent questions, numbered \[1\] to \[\d+\]\. /.exec(systemText)?.[1]);
+  if (!Number.isInteger(count) || count < 1) return undefined;
+  const instruction = packingInstruction(count);
+  if (!systemText.endsWith(instruction)) return undefined;
+  const before = systemText.slice(0, -instruction.length);
+  if (before !== '' && !before.endsWith('\n\n')) return undefined;
+  const text = messageText(user.content);
+  if (!text.startsWith('[1] ')) return undefined;
+  // Each question runs to the next number's marker (in order), the last one to the end.
+  const questions: string[] = [];
+  let start = '[1] '.length;
+  for (let number = 2; number <= count; number++) {
+    const marker = `\n\n[${number}] `;
+    const at = text.indexOf(marker, start);
+    if (at === -1) return undefined;
+    questions.push(text.slice(start, at));
+    start = at + marker.length;
+  }
+  questions.push(text.slice(start));
+  return { system: before === '' ? undefined : before.slice(0, -2), questions };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { ChatChunk, ChatRequest } from '../../protocol/openai/chat-schema.t
 import { countTextTokens } from '../../tokens/count-tokens.ts';
 import { gradeRequest, pairwiseRequest, parseGrade, parsePairwise } from '../../pipeline/cascade/judge.ts';
 import { SimulatedAdapter, simulatedGrade } from './simulated-adapter.ts';
+import { packMessages, parseNumberedAnswers } from '../../batch/micro-batch/numbered-prompts.ts';
 
 const adapter = new SimulatedAdapter({ name: 'sim', latencyMs: 0, chunkDelayMs: 0, failureRate: 0 });
 const options = { signal: new AbortController().signal, timeoutMs: 1_000 };
@@ -96,5 +97,20 @@ describe('simulated provider', () => {
     expect(first).toEqual({ a: simulatedGrade('gpt-4o-mini', 'Billing → Invoices → Download.'), b: 1 });
     expect(await compare('', 'Billing → Invoices → Download.')).toEqual({ a: 1, b: first!.a });
   });
-});
 
+  it('answers a micro-batch pack with one numbered answer per question, each what the question gets alone', async () => {
+    const system = 'You classify support tickets.';
+    const questions = ['My invoice is wrong', 'The app crashes\n[2] when I log in', 'How do I reset my password?'];
+    const packed = await adapter.chat({ model: 'gpt-4o-mini', messages: packMessages(system, questions) }, options);
+    const text = packed.response.choices[0].message.content!;
+    expect(text.split('\n')).toHaveLength(3);
+    const answers = parseNumberedAnswers(text, questions.length);
+    for (const [index, question] of questions.entries()) {
+      const alone = await adapter.chat({ model: 'gpt-4o-mini', messages: [{ role: 'system', content: system }, { role: 'user', content: question }] }, options);
+      // A line of the question that looks like a number marker is joined to the line before it.
+      expect(answers[index]).toBe(alone.response.choices[0].message.content!.replace('\n[2]', ' [2]'));
+    }
+    // Deterministic: the same pack gets the same text.
+    expect((await adapter.chat({ model: 'gpt-4o-mini', messages: packMessages(system, questions) }, options)).response.choices[0].message.content).toBe(text);
+  });
+});

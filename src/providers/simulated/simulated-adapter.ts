@@ -17,6 +17,7 @@ import { exampleForSchema } from './example-for-schema.ts';
 import { readJudgeRequest } from '../../pipeline/cascade/judge.ts';
 import { readSameQuestionRequest } from '../../pipeline/cache/semantic/same-question-prompt.ts';
 import { looksLikeRefusal } from '../../pipeline/cascade/answer-checks.ts';
+import { readPackedRequest } from '../../batch/micro-batch/numbered-prompts.ts';
 
 export interface SimulatedOptions {
   name: string;
@@ -33,7 +34,8 @@ export interface SimulatedOptions {
  * latency is per model. Every answer says it is simulated; Frugal also labels it in headers, logs
  * and /v1/models. Never use its text to judge quality. Asked as a cascade or shadow judge (the
  * prompts of pipeline/cascade/judge.ts), it answers in the judge's format with a deterministic grade
- * (see {@link simulatedGrade}), so cascades and shadow evaluation run end to end offline.
+ * (see {@link simulatedGrade}), so cascades and shadow evaluation run end to end offline. Asked a
+ * micro-batch pack, it answers every numbered question on its own `[n]` line.
  */
 export class SimulatedAdapter implements ProviderAdapter {
   readonly specVersion = 1 as const;
@@ -109,7 +111,7 @@ export class SimulatedAdapter implements ProviderAdapter {
   #answer(request: ChatRequest): ChatResponse {
     const last = [...request.messages].reverse().find((message) => message.role === 'user');
     const question = messageText(last?.content ?? '').trim();
-    const digest = createHash('sha256').update(request.model).update('\u0000').update(question).digest('hex');
+    const digest = answerDigest(request.model, question);
     const choices = Array.from({ length: request.n ?? 1 }, (_unused, index) => {
       const toolChoice = request.tool_choice;
       const forcedTool =
@@ -161,6 +163,8 @@ export class SimulatedAdapter implements ProviderAdapter {
   }
 
   #text(request: ChatRequest, question: string, digest: string): string {
+    const packed = readPackedRequest(request);
+    if (packed) return this.#packedText(request, packed.system, packed.questions);
     const judged = readJudgeRequest(request);
     if (judged?.kind === 'grade') return `${simulatedGrade(request.model, judged.answer)} (simulated judge)`;
     if (judged?.kind === 'pairwise') return `A: ${simulatedGrade(request.model, judged.a)}, B: ${simulatedGrade(request.model, judged.b)} (simulated judge)`;
@@ -173,6 +177,26 @@ export class SimulatedAdapter implements ProviderAdapter {
     if (format?.type === 'json_object') return JSON.stringify({ simulated: true, model: request.model, answer: digest.slice(0, 8) });
     const topic = question.length > 120 ? `${question.slice(0, 117)}...` : question;
     return `[simulated ${request.model}] This is a deterministic simulated answer (no real model was called) to: "${topic}". Reference ${digest.slice(0, 8)}.`;
+  }
+
+  /**
+   * A micro-batch pack (src/batch/micro-batch/numbered-prompts.ts): one `[n] answer` line per question,
+   * each the answer the question gets when asked alone under the same system prompt, so micro-batching
+   * works offline and a packed item reads exactly as its separate call would.
+   */
+  #packedText(request: ChatRequest, system: string | undefined, questions: string[]): string {
+    return questions
+      .map((question, index) => {
+        const alone: ChatRequest = {
+          ...request,
+          messages: [...(system === undefined ? [] : [{ role: 'system' as const, content: system }]), { role: 'user' as const, content: question }],
+        };
+        const trimmed = question.trim();
+        // A line of the answer that opens like a number marker would be read as another item's answer.
+        const answer = this.#text(alone, trimmed, answerDigest(request.model, trimmed)).replace(/\n(?=\s*(?:\*\*)?\[\d+\])/g, ' ');
+        return `[${index + 1}] ${answer}`;
+      })
+      .join('\n');
   }
 
   async *#chunks(response: ChatResponse, signal: AbortSignal): AsyncGenerator<ChatChunk> {
@@ -204,6 +228,11 @@ export class SimulatedAdapter implements ProviderAdapter {
     }
     yield { ...base, choices: [], usage: response.usage };
   }
+}
+
+/** What a simulated answer is seeded by: the model and the question. */
+function answerDigest(model: string, question: string): string {
+  return createHash('sha256').update(model).update('\u0000').update(question).digest('hex');
 }
 
 /**
