@@ -10,6 +10,7 @@ import {
   type AnthropicTextBlock,
   type AnthropicToolChoice,
 } from './messages-schema.ts';
+import { openaiToolCallId } from './anthropic-ids.ts';
 
 /**
  * Translates a parsed Anthropic Messages request into Frugal's internal OpenAI chat form.
@@ -24,6 +25,8 @@ import {
  * - `thinking` / `redacted_thinking` blocks are dropped: OpenAI-shaped upstreams cannot take them back.
  * - `top_k` is carried as an extra field; adapters whose provider lacks it drop it.
  * - Server tools (no `input_schema`) cannot become functions and are dropped.
+ * - `tool_use` ids and `tool_use_id`s that Frugal translated from an OpenAI tool call id
+ *   (`toolu_oai_…`, anthropic-ids.ts) map back to that id, so the upstream sees the ids it issued.
  */
 export function anthropicRequestToChat(body: AnthropicMessagesRequest): ChatRequest {
   const messages: ChatMessage[] = [];
@@ -86,7 +89,7 @@ function translateMessage(message: AnthropicMessageParam): ChatMessage[] {
       const content = block.content ?? '';
       const text = typeof content === 'string' ? content : content.filter(isTextBlock).map((part) => part.text).join('\n');
       if (typeof content !== 'string') parts.push(...content.filter(isImageBlock).map(imagePart));
-      toolMessages.push({ role: 'tool', tool_call_id: block.tool_use_id, content: block.is_error ? `Error: ${text}` : text });
+      toolMessages.push({ role: 'tool', tool_call_id: openaiToolCallId(block.tool_use_id), content: block.is_error ? `Error: ${text}` : text });
     } else {
       const part = userPart(block);
       if (part) parts.push(part);
@@ -103,7 +106,7 @@ function assistantMessage(blocks: Exclude<AnthropicMessageParam['content'], stri
     if (isTextBlock(block)) texts.push(block.text);
     else if (isToolUseBlock(block)) {
       toolCalls.push({
-        id: block.id,
+        id: openaiToolCallId(block.id),
         type: 'function',
         function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) },
       });

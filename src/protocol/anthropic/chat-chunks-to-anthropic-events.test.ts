@@ -46,11 +46,11 @@ describe('chatChunksToAnthropicEvents', () => {
       'message_stop',
     ]);
     for (const event of events) expect(event.data.type).toBe(event.event);
-    expect(events[0].data.message).toMatchObject({ id: 'chatcmpl-9', model: 'claude-haiku-4-5', role: 'assistant', content: [] });
+    expect(events[0].data.message).toMatchObject({ id: 'msg_chatcmpl-9', model: 'claude-haiku-4-5', role: 'assistant', content: [] });
     expect(events[5].data).toEqual({
       type: 'content_block_start',
       index: 1,
-      content_block: { type: 'tool_use', id: 'call_a', name: 'weather', input: {} },
+      content_block: { type: 'tool_use', id: 'toolu_oai_call_a', name: 'weather', input: {} },
     });
     expect(events[6].data).toEqual({ type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"city":' } });
     // 500 prompt tokens, 128 of them cached: 372 uncached.
@@ -73,8 +73,8 @@ describe('chatChunksToAnthropicEvents', () => {
       .finalMessage();
     expect(message.content).toEqual([
       expect.objectContaining({ type: 'text', text: 'Let me check.' }),
-      expect.objectContaining({ type: 'tool_use', id: 'call_a', name: 'weather', input: { city: 'Oslo' } }),
-      expect.objectContaining({ type: 'tool_use', id: 'call_b', name: 'time', input: {} }),
+      expect.objectContaining({ type: 'tool_use', id: 'toolu_oai_call_a', name: 'weather', input: { city: 'Oslo' } }),
+      expect.objectContaining({ type: 'tool_use', id: 'toolu_oai_call_b', name: 'time', input: {} }),
     ]);
     expect(message.stop_reason).toBe('tool_use');
     expect(message.usage).toMatchObject({ input_tokens: 372, output_tokens: 40, cache_read_input_tokens: 128 });

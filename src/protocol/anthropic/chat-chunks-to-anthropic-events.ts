@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { ChatChunk, OpenAIUsage } from '../openai/chat-schema.ts';
 import { chatUsageToAnthropic } from './anthropic-usage.ts';
 import type { AnthropicSseEvent } from './encode-anthropic-sse.ts';
 import { finishReasonToStopReason } from './stop-reason.ts';
+import { anthropicMessageId, anthropicToolUseId } from './anthropic-ids.ts';
 
 /**
  * Translates a stream of OpenAI chat chunks into Anthropic's SSE event sequence:
@@ -12,6 +12,7 @@ import { finishReasonToStopReason } from './stop-reason.ts';
  *
  * OpenAI streams report usage only at the end, so `message_start` carries zero input tokens and the
  * real counts arrive in `message_delta` (which the Anthropic SDKs read as authoritative totals).
+ * Ids take Anthropic's forms: `msg_` + the upstream id, `toolu_` ids carrying the OpenAI tool call id.
  * An error from `chunks` propagates unchanged; the caller turns it into an `error` event.
  */
 export async function* chatChunksToAnthropicEvents(
@@ -45,7 +46,7 @@ export class AnthropicStreamWriter {
 
   accept(chunk: ChatChunk): AnthropicSseEvent[] {
     const events: AnthropicSseEvent[] = [];
-    if (!this.started) events.push(this.messageStart(chunk.id, chunk.usage));
+    if (!this.started) events.push(this.messageStart(anthropicMessageId(chunk.id), chunk.usage));
     if (chunk.usage) this.usage = chunk.usage;
     for (const choice of chunk.choices) {
       // `/v1/messages` has one answer; other choices (n > 1 upstream) are not representable.
@@ -62,7 +63,7 @@ export class AnthropicStreamWriter {
 
   finish(): AnthropicSseEvent[] {
     const events: AnthropicSseEvent[] = [];
-    if (!this.started) events.push(this.messageStart(`msg_${randomUUID()}`, undefined));
+    if (!this.started) events.push(this.messageStart(anthropicMessageId(undefined), undefined));
     events.push(...this.closeOpenBlock());
     const hasToolCalls = this.toolBlocks.size > 0;
     const stopReason = this.refused && !hasToolCalls ? 'refusal' : finishReasonToStopReason(this.finishReason, hasToolCalls);
@@ -119,8 +120,7 @@ export class AnthropicStreamWriter {
       index = this.nextBlockIndex++;
       this.toolBlocks.set(call.index, index);
       this.openBlock = { kind: 'tool', index, toolIndex: call.index };
-      const id = call.id ?? `toolu_${randomUUID().replaceAll('-', '')}`;
-      events.push(blockStart(index, { type: 'tool_use', id, name: call.name ?? '', input: {} }));
+      events.push(blockStart(index, { type: 'tool_use', id: anthropicToolUseId(call.id), name: call.name ?? '', input: {} }));
     }
     if (call.arguments) events.push(blockDelta(index, { type: 'input_json_delta', partial_json: call.arguments }));
     return events;

@@ -15,7 +15,7 @@ describe('chatResponseToAnthropic', () => {
       'claude-sonnet-4-5',
     );
     expect(message).toEqual({
-      id: 'chatcmpl-1',
+      id: 'msg_chatcmpl-1',
       type: 'message',
       role: 'assistant',
       content: [{ type: 'text', text: 'Hello!' }],
@@ -67,8 +67,8 @@ describe('chatResponseToAnthropic', () => {
       'm',
     );
     expect(message.content).toEqual([
-      { type: 'tool_use', id: 'call_1', name: 'lookup', input: { q: 'frugal', n: 2 } },
-      { type: 'tool_use', id: 'call_2', name: 'broken', input: { _unparsed_arguments: '{"q":' } },
+      { type: 'tool_use', id: 'toolu_oai_call_1', name: 'lookup', input: { q: 'frugal', n: 2 } },
+      { type: 'tool_use', id: 'toolu_oai_call_2', name: 'broken', input: { _unparsed_arguments: '{"q":' } },
     ]);
     expect(message.stop_reason).toBe('tool_use');
   });

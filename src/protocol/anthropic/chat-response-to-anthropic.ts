@@ -2,6 +2,7 @@ import type { ChatResponse } from '../openai/chat-schema.ts';
 import { chatUsageToAnthropic, type AnthropicUsageTotals } from './anthropic-usage.ts';
 import type { AnthropicStopReason } from './messages-schema.ts';
 import { finishReasonToStopReason } from './stop-reason.ts';
+import { anthropicMessageId, anthropicToolUseId } from './anthropic-ids.ts';
 
 /** A response content block Frugal produces from an OpenAI-shaped answer. */
 export type AnthropicOutputBlock =
@@ -24,7 +25,8 @@ export interface AnthropicOutputMessage {
  * Translates an OpenAI chat completion into an Anthropic message. The first choice is used
  * (`/v1/messages` has no `n`). `model` is the model the client asked for, so a routed or cached
  * answer does not surprise the client; the model that really answered travels in Frugal's headers.
- * A refusal is returned as text with `stop_reason: refusal`.
+ * A refusal is returned as text with `stop_reason: refusal`. Ids take Anthropic's forms: `msg_` + the
+ * upstream id, and `toolu_` ids that carry the OpenAI tool call id (see anthropic-ids.ts).
  */
 export function chatResponseToAnthropic(response: ChatResponse, requestedModel: string): AnthropicOutputMessage {
   const choice = response.choices[0];
@@ -34,11 +36,11 @@ export function chatResponseToAnthropic(response: ChatResponse, requestedModel: 
   const refusal = choice?.message.refusal;
   if (refusal) content.push({ type: 'text', text: refusal });
   for (const call of choice?.message.tool_calls ?? []) {
-    content.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseToolArguments(call.function.arguments) });
+    content.push({ type: 'tool_use', id: anthropicToolUseId(call.id), name: call.function.name, input: parseToolArguments(call.function.arguments) });
   }
   const hasToolCalls = (choice?.message.tool_calls?.length ?? 0) > 0;
   return {
-    id: response.id,
+    id: anthropicMessageId(response.id),
     type: 'message',
     role: 'assistant',
     content,
