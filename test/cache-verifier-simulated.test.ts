@@ -32,7 +32,8 @@ async function ask(content: string) {
   const id = reply.headers.get('x-frugal-request-id')!;
   const record = await eventually(async () => {
     const found = await fetch(`${frugal.url}/admin/requests/${id}`);
-    return found.status === 200 ? ((await found.json()) as { attempts: { purpose?: string; model: string; costUsd?: string }[] }) : undefined;
+    if (found.status !== 200) throw new Error(`ledger record ${id} not written yet (${found.status})`);
+    return (await found.json()) as { attempts: { purpose?: string; model: string }[] };
   });
   return { cache: reply.headers.get('x-frugal-cache'), attempts: record.attempts };
 }
