@@ -18,6 +18,30 @@ export interface SpawnedFrugal {
 const binary = join(import.meta.dirname, '..', '..', 'bin', 'frugal.js');
 
 /**
+ * Every child started here that has not exited. A test that times out keeps running in the background
+ * and its `afterEach` may find nothing to stop yet (its gateways were still starting), and vitest ends
+ * a test file's worker with SIGTERM, which runs no `exit` handler: such children outlived the run and
+ * kept polling their stores every 50 ms, loading the machine for every test after them. They are
+ * killed when the worker exits or is told to end.
+ */
+const live = new Set<ChildProcess>();
+let reaping = false;
+function killLive(): void {
+  for (const child of live) child.kill('SIGKILL');
+}
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (reaping) return;
+  reaping = true;
+  process.once('exit', killLive);
+  process.once('SIGTERM', () => {
+    killLive();
+    process.exit(143);
+  });
+}
+
+/**
  * Writes `config` (YAML text, or an object written as JSON) to `<dataDir>/<name>` and serves it on a
  * free port with FRUGAL_DATA_DIR set; resolves once it listens.
  */
@@ -28,10 +52,15 @@ export async function spawnFrugal(config: string | Record<string, unknown>, data
     env: { ...process.env, FRUGAL_DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  track(child);
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Frugal did not start:\n${output.join('')}`)), 20_000);
+    // A child that did not start in time is killed, not left running behind the failed test.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`Frugal did not start:\n${output.join('')}`));
+    }, 20_000);
     let started = false;
     const onData = (chunk: Buffer) => {
       output.push(String(chunk));
