@@ -6,19 +6,20 @@ import OpenAI, { toFile } from 'openai';
 import postgres from 'postgres';
 import { startFakeOpenAI } from './support/fake-openai-upstream.ts';
 import type { FakeUpstream } from './support/fake-upstream.ts';
-import { eventually } from './helpers/start-test-gateway.ts';
+import { eventually, startTestGateway, type TestGateway } from './helpers/start-test-gateway.ts';
 import { spawnFrugal, type SpawnedFrugal } from './helpers/spawn-frugal.ts';
 import { requireService, testPostgresUrl } from '../src/store/contract/require-service.ts';
 import { uniqueRunId } from '../src/store/contract/store-fixture.ts';
 
 let upstream: FakeUpstream;
 const running: SpawnedFrugal[] = [];
+const inProcess: TestGateway[] = [];
 
 beforeAll(async () => {
   upstream = await startFakeOpenAI();
 });
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((frugal) => frugal.stop()));
+  await Promise.all([...running.splice(0).map((frugal) => frugal.stop()), ...inProcess.splice(0).map((frugal) => frugal.close())]);
   upstream.reset();
 });
 afterAll(async () => {
@@ -35,13 +36,18 @@ function baseConfig(extra: Record<string, unknown> = {}) {
   };
 }
 
-const inputFile = (count: number) =>
+/**
+ * Each batch asks its own questions (`<batch> question N`): the upstream is shared by the tests, and a
+ * gateway of an earlier test that is still running lines (one that timed out) must not be counted as
+ * this test's replicas running a line twice.
+ */
+const inputFile = (tag: string, count: number) =>
   Array.from({ length: count }, (_, index) =>
-    JSON.stringify({ custom_id: `line-${index + 1}`, method: 'POST', url: '/v1/chat/completions', body: { model: 'small', messages: [{ role: 'user', content: `question ${index + 1}` }] } }),
+    JSON.stringify({ custom_id: `line-${index + 1}`, method: 'POST', url: '/v1/chat/completions', body: { model: 'small', messages: [{ role: 'user', content: `${tag} question ${index + 1}` }] } }),
   ).join('\n');
 
-async function startBatch(client: OpenAI, count: number) {
-  const file = await client.files.create({ file: await toFile(Buffer.from(inputFile(count)), 'in.jsonl'), purpose: 'batch' });
+async function startBatch(client: OpenAI, tag: string, count: number) {
+  const file = await client.files.create({ file: await toFile(Buffer.from(inputFile(tag, count)), 'in.jsonl'), purpose: 'batch' });
   return client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
 }
 
@@ -55,11 +61,12 @@ async function finishedOutput(client: OpenAI, batchId: string, timeoutMs: number
   return { batch, lines: text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { custom_id: string; response: { body: { choices: { message: { content: string } }[] } } }) };
 }
 
-/** How many times the upstream was asked each question. */
-function upstreamCalls(): Map<string, number> {
+/** How many times the upstream was asked each of this batch's questions. */
+function upstreamCalls(tag: string): Map<string, number> {
   const calls = new Map<string, number>();
   for (const request of upstream.requestsTo('/v1/chat/completions')) {
     const question = JSON.stringify(request.body.messages);
+    if (!question.includes(`"${tag} question `)) continue;
     calls.set(question, (calls.get(question) ?? 0) + 1);
   }
   return calls;
@@ -73,23 +80,25 @@ describe('durable batches', () => {
     running.push(first);
     const client = new OpenAI({ baseURL: `${first.url}/v1`, apiKey: 'unused', maxRetries: 0 });
     const total = 40;
-    const created = await startBatch(client, total);
+    const created = await startBatch(client, 'kill', total);
     await eventually(async () => expect((await client.batches.retrieve(created.id)).request_counts?.completed).toBeGreaterThanOrEqual(8), 10_000);
     await first.kill();
     const before = (await new OpenAI({ baseURL: `${first.url}/v1`, apiKey: 'x', maxRetries: 0 }).batches.retrieve(created.id).catch(() => undefined));
     expect(before).toBeUndefined(); // really gone
 
-    const second = await spawnFrugal(baseConfig(), dataDir);
-    running.push(second);
+    // The restart only has to open the same data dir: an in-process gateway does, without a second
+    // process start (one node start costs 1-2 s of CPU, which a loaded machine stretched past the test's time).
+    const second = await startTestGateway(baseConfig(), { dataDir });
+    inProcess.push(second);
     const resumed = new OpenAI({ baseURL: `${second.url}/v1`, apiKey: 'unused', maxRetries: 0 });
-    const { batch, lines } = await finishedOutput(resumed, created.id, 20_000);
+    const { batch, lines } = await finishedOutput(resumed, created.id, 15_000);
     expect(batch.request_counts).toEqual({ total, completed: total, failed: 0 });
     const ids = lines.map((line) => line.custom_id);
     expect(ids).toEqual(Array.from({ length: total }, (_, index) => `line-${index + 1}`));
-    expect(lines[9].response.body.choices[0].message.content).toBe('Fake answer from small-1: question 10');
+    expect(lines[9].response.body.choices[0].message.content).toBe('Fake answer from small-1: kill question 10');
     // Lines in flight at the kill may have been asked twice upstream (their answer was never stored);
     // no other line was, and every question was asked.
-    const calls = upstreamCalls();
+    const calls = upstreamCalls('kill');
     expect(calls.size).toBe(total);
     const repeated = [...calls.values()].filter((count) => count > 1).length;
     expect(repeated).toBeLessThanOrEqual(4);
@@ -116,22 +125,27 @@ describe.skipIf(!postgresAvailable)('two gateways sharing one batch on PostgreSQ
       providers: { plain: { type: 'openai-compatible', base_url: upstream.url, api_key: 'sk-fake-key-000000', headers: { 'x-replica': name } } },
       batch: batchConfig,
     });
-    const [first, second] = await Promise.all([
-      spawnFrugal(replica('a'), mkdtempSync(join(tmpdir(), 'frugal-pg-a-'))),
-      spawnFrugal(replica('b'), mkdtempSync(join(tmpdir(), 'frugal-pg-b-'))),
-    ]);
-    running.push(first, second);
+    // Two gateways in this process, each with its own batch runner (own owner id, own PostgreSQL pool):
+    // what is shared is only the database, as between two hosts. Started as two processes, they spent
+    // most of the test's time starting Node under load and timed out. In one event loop neither replica
+    // can be starved by the scheduler, so both take part: B polls every 50 ms, and A needs at least
+    // 10 rounds of 4 lines at 25 ms each to run 40 lines alone.
+    const first = await startTestGateway(replica('a'));
+    inProcess.push(first);
+    const second = await startTestGateway(replica('b'));
+    inProcess.push(second);
     const clientA = new OpenAI({ baseURL: `${first.url}/v1`, apiKey: 'unused', maxRetries: 0 });
     const clientB = new OpenAI({ baseURL: `${second.url}/v1`, apiKey: 'unused', maxRetries: 0 });
-    const total = 120;
-    const created = await startBatch(clientA, total);
-    const { batch, lines } = await finishedOutput(clientB, created.id, 30_000);
+    const total = 40;
+    const created = await startBatch(clientA, 'shared', total);
+    const { batch, lines } = await finishedOutput(clientB, created.id, 15_000);
     expect(batch.request_counts).toEqual({ total, completed: total, failed: 0 });
     expect(new Set(lines.map((line) => line.custom_id)).size).toBe(total);
-    const calls = upstreamCalls();
+    const calls = upstreamCalls('shared');
     expect(calls.size).toBe(total);
     expect([...calls.values()].every((count) => count === 1)).toBe(true);
-    const replicas = new Set(upstream.requestsTo('/v1/chat/completions').map((request) => request.headers['x-replica']));
+    const ours = upstream.requestsTo('/v1/chat/completions').filter((request) => JSON.stringify(request.body.messages).includes('"shared question '));
+    const replicas = new Set(ours.map((request) => request.headers['x-replica']));
     expect(replicas).toEqual(new Set(['a', 'b']));
   });
 });
