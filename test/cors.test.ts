@@ -161,15 +161,16 @@ describe('a browser page at a listed origin', () => {
 });
 
 describe('an origin that is not listed', () => {
-  it('gets no CORS headers, so the browser withholds the answer, and the request is otherwise served as usual', async () => {
+  it('gets no CORS headers, and a POST it sends is refused (403) before any work', async () => {
     const evil = 'https://evil.example';
     const preflight = await fetch(`${listed.url}/v1/chat/completions`, { method: 'OPTIONS', headers: { origin: evil, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
     expect(preflight.status).toBe(405);
     expect(corsHeaders(preflight)).toEqual({});
     const answer = await fetch(`${listed.url}/v1/chat/completions`, { method: 'POST', headers: { ...auth, origin: evil }, body: chatBody('same as ever') });
-    expect(answer.status).toBe(200);
+    expect(answer.status).toBe(403);
     expect(corsHeaders(answer)).toEqual({});
-    expect(((await answer.json()) as any).choices[0].message.content).toContain('simulated');
+    expect(((await answer.json()) as any).error).toMatchObject({ code: 'origin_not_allowed', type: 'permission_error' });
+    expect(((await (await fetch(`${listed.url}/v1/chat/completions`, { method: 'POST', headers: auth, body: chatBody('no origin: an SDK or curl') })).json()) as any).choices[0].message.content).toContain('simulated');
     const client = new OpenAI({ baseURL: `${listed.url}/v1`, apiKey: GATEWAY_KEY, maxRetries: 0, dangerouslyAllowBrowser: true, fetch: browserFetch(evil) });
     await expect(client.chat.completions.create({ model: 'small', messages: [{ role: 'user', content: 'hi' }] })).rejects.toThrow(/Connection error|CORS/);
     // An origin differing only in scheme or port is another origin.
@@ -208,10 +209,45 @@ describe('without server.cors (the default)', () => {
     expect(preflight.status).toBe(405);
     expect(corsHeaders(preflight)).toEqual({});
     const answer = await fetch(`${off.url}/v1/chat/completions`, { method: 'POST', headers: { ...auth, origin: APP }, body: chatBody('hi') });
-    expect(answer.status).toBe(200);
+    expect(answer.status).toBe(403);
     expect(corsHeaders(answer)).toEqual({});
     const client = new OpenAI({ baseURL: `${off.url}/v1`, apiKey: GATEWAY_KEY, maxRetries: 0, dangerouslyAllowBrowser: true, fetch: browserFetch(APP) });
     await expect(client.models.list()).rejects.toThrow(/Connection error|CORS/);
+  });
+});
+
+describe('a keyless gateway on localhost and a web page the developer visits', () => {
+  let keyless: TestGateway;
+  beforeAll(async () => {
+    keyless = await startTestGateway({ ...simulated, auth: undefined, ledger: { flush_interval_ms: 10 } });
+  });
+  afterAll(() => keyless?.close());
+
+  it('refuses the "simple" cross-origin POSTs a page can send without a preflight (text/plain, forms), API and admin alike', async () => {
+    const page = 'https://ads.example';
+    const chat = await fetch(`${keyless.url}/v1/chat/completions`, { method: 'POST', headers: { origin: page, 'content-type': 'text/plain' }, body: chatBody('spend their money') });
+    expect(chat.status).toBe(403);
+    expect(((await chat.json()) as any).error.message).toMatch(/ads\.example.*server\.cors\.origins/);
+    const messages = await fetch(`${keyless.url}/v1/messages`, {
+      method: 'POST',
+      headers: { origin: page, 'content-type': 'text/plain' },
+      body: JSON.stringify({ model: 'small', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(messages.status).toBe(403);
+    expect(((await messages.json()) as any).type).toBe('error');
+    const admin = await fetch(`${keyless.url}/admin/keys`, { method: 'POST', headers: { origin: page, 'content-type': 'text/plain' }, body: JSON.stringify({ name: 'stolen' }) });
+    expect(admin.status).toBe(403);
+    const keys = await fetch(`${keyless.url}/admin/keys`);
+    expect(keys.status).toBe(200);
+    expect(((await keys.json()) as any).data).toEqual([]);
+  });
+
+  it('serves clients that send no Origin (SDKs, curl) and pages of its own origin (the dashboard)', async () => {
+    expect((await fetch(`${keyless.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chatBody('from an SDK') })).status).toBe(200);
+    const own = new URL(keyless.url).origin;
+    expect((await fetch(`${keyless.url}/v1/chat/completions`, { method: 'POST', headers: { origin: own, 'content-type': 'application/json' }, body: chatBody('same origin') })).status).toBe(200);
+    // Reads stay open to any origin: a GET changes nothing, and without CORS headers the page cannot read it.
+    expect((await fetch(`${keyless.url}/v1/models`, { headers: { origin: 'https://ads.example' } })).status).toBe(200);
   });
 });
 

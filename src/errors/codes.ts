@@ -47,6 +47,7 @@ export const errors = {
     ),
   invalidKey: () => new FrugalError('invalid_api_key', 401, 'authentication_error', 'Invalid API key.'),
   forbidden: (message: string) => new FrugalError('forbidden', 403, 'permission_error', message),
+  originNotAllowed: (message: string) => new FrugalError('origin_not_allowed', 403, 'permission_error', message),
   rateLimited: (message: string, retryAfterSeconds: number) =>
     new FrugalError('rate_limit_exceeded', 429, 'rate_limit_error', message, {
       headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },

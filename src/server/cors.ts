@@ -70,6 +70,8 @@ export function isCorsPath(path: string): boolean {
 }
 
 export interface CorsPolicy {
+  /** Whether a page of `origin` may call the API paths. */
+  allows(origin: string): boolean;
   /**
    * Sets the CORS headers for an allowed origin on `response` (they survive `writeHead`, which merges).
    * Returns true when the request was a preflight and has been answered.
@@ -83,6 +85,7 @@ export function corsPolicy(config: CorsConfig | undefined): CorsPolicy | undefin
   const allowed = new Set(anyOrigin ? [] : config.origins);
   const maxAge = String(config.max_age_seconds);
   return {
+    allows: (origin) => anyOrigin || allowed.has(origin),
     apply(request, response, methodsForPath) {
       const origin = request.headers.origin;
       // The answer depends on Origin when only some origins are allowed: caches must key on it.
@@ -118,4 +121,41 @@ export function corsPolicy(config: CorsConfig | undefined): CorsPolicy | undefin
 function allowedHeaders(requested: string | undefined): string {
   const names = (requested ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => TOKEN.test(name));
   return names.length > 0 ? names.join(', ') : DEFAULT_ALLOWED;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Refuses a state-changing request sent by a web page of another origin that CORS does not allow.
+ * Browsers send `Origin` with every cross-origin POST/DELETE, including the "simple" ones that need
+ * no preflight (a form, or fetch with `Content-Type: text/plain`): without this check any page the
+ * developer visits could make a keyless gateway on localhost call paid upstreams, or change its admin
+ * state, even though it could not read the answer. SDKs, curl and servers send no `Origin` and are
+ * not affected; neither is the gateway's own dashboard (same origin, as `Host` or `X-Forwarded-Host`
+ * names it). Returns the reason to refuse, or undefined to serve.
+ */
+export function crossOriginRefusal(request: IncomingMessage, path: string, cors: CorsPolicy | undefined): string | undefined {
+  const origin = request.headers.origin;
+  if (typeof origin !== 'string' || SAFE_METHODS.has(request.method ?? 'GET')) return undefined;
+  if (sameOrigin(origin, request.headers.host) || sameOrigin(origin, firstValue(request.headers['x-forwarded-host']))) return undefined;
+  if (cors?.allows(origin) && isCorsPath(path)) return undefined;
+  if (isCorsPath(path)) {
+    return `Requests from web pages at ${origin} are not allowed: list the origin in server.cors.origins to let a browser app call Frugal (docs/CONFIG.md)`;
+  }
+  return `Requests from web pages at ${origin} are not allowed on ${path}: it is not part of the API a browser may call`;
+}
+
+function firstValue(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value?.split(',')[0]?.trim();
+}
+
+/** Whether `origin` (scheme://host[:port]) names the host the request was sent to. */
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  if (!host) return false;
+  try {
+    return new URL(origin).host === new URL(`http://${host}`).host;
+  } catch {
+    return false;
+  }
 }

@@ -10,7 +10,7 @@ import { messagesHandler } from './handlers/messages.ts';
 import { embeddingsHandler } from './handlers/embeddings.ts';
 import { modelHandler, modelsHandler } from './handlers/models.ts';
 import { adminRequestHandler } from './handlers/admin-requests.ts';
-import { corsPolicy, isCorsPath } from './cors.ts';
+import { corsPolicy, crossOriginRefusal, isCorsPath } from './cors.ts';
 
 export interface ServerExtensions {
   virtualKeys?: VirtualKeyResolver;
@@ -51,6 +51,12 @@ export function createFrugalServer(gateway: Gateway, extensions: ServerExtension
     const match = router.match(request.method ?? 'GET', url.pathname);
     // Anthropic clients also call paths under /v1/messages (count_tokens, batches): they get Anthropic's envelope.
     const protocol = url.pathname === '/v1/messages' || url.pathname.startsWith('/v1/messages/') ? 'anthropic' : 'openai';
+    const refusal = crossOriginRefusal(request, url.pathname, cors);
+    if (refusal !== undefined) {
+      request.resume();
+      sendError(response, errors.originNotAllowed(refusal), protocol);
+      return;
+    }
     if (!match.handler) {
       request.resume();
       const method = request.method ?? '';
