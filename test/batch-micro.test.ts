@@ -88,6 +88,67 @@ describe('micro-batching', () => {
     expect(retried.trace.some((decision: { detail: string }) => decision.detail.includes('could not be parsed'))).toBe(true);
   });
 
+  it('never serves the last answer of a pack cut off by max_tokens as complete: that item is asked alone and charged both calls', async () => {
+    // The pack ends in the middle of its last answer (finish_reason 'length'); a separate call answers in full.
+    upstream.setDefault((body) => {
+      const user = (body.messages as { content: string }[]).at(-1)?.content ?? '';
+      const numbered = [...user.matchAll(/^\[(\d+)\] (.*)$/gm)];
+      const label = (review: string) => (review.includes('bad') ? 'negative' : 'positive');
+      if (numbered.length === 0) return { text: label(user), usage: { promptTokens: 60, completionTokens: 1 } };
+      const lines = numbered.map((match) => `[${match[1]}] ${label(match[2])}`);
+      lines[lines.length - 1] = lines[lines.length - 1].slice(0, -4);
+      return { text: lines.join('\n'), finishReason: 'length', usage: { promptTokens: 100, completionTokens: 12 } };
+    });
+    const reviews = ['great phone', 'bad battery', 'love it'];
+    const results = await Promise.all(reviews.map((review) =>
+      client.chat.completions.create({ model: 'small', max_tokens: 20, messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: review }] }).withResponse()));
+    expect(results.map(({ data }) => data.choices[0].message.content)).toEqual(['positive', 'negative', 'positive']);
+    expect(results.map(({ data }) => data.choices[0].finish_reason)).toEqual(['stop', 'stop', 'stop']);
+    const calls = upstream.requestsTo('/v1/chat/completions');
+    expect(calls).toHaveLength(2);
+    // The pack's limit covers every item's own 20 tokens (plus its [n] markers).
+    expect(calls[0].body.max_tokens).toBeGreaterThanOrEqual(60);
+    const last = results.findIndex(({ response }) => response.headers.get('x-frugal-micro-batch') === '3/3');
+    expect((calls[1].body.messages as { content: string }[]).at(-1)?.content).toBe(reviews[last]);
+    expect(calls[1].body.max_tokens).toBe(20);
+    // The retried client sees its own call's usage; the ledger charges it its share of the pack and its own call.
+    expect(results[last].data.usage).toMatchObject({ prompt_tokens: 60, completion_tokens: 1 });
+    const records = await Promise.all(results.map(({ response }) => ledger(response.headers.get('x-frugal-request-id')!)));
+    expect(records[last].attempts.map((attempt: { status: string }) => attempt.status)).toEqual(['rejected', 'ok']);
+    expect(records[last].trace.some((decision: { detail: string }) => /asked alone: .*cut off \(finish_reason length\)/.test(decision.detail))).toBe(true);
+    expect(records[last].costNano).toBeGreaterThan(64_000);
+    // Pack: 100 × $1/M + 12 × $4/M = 148 000 nano-dollars; the separate call: 60 × $1/M + 1 × $4/M = 64 000.
+    expect(records.reduce((sum, record) => sum + record.costNano, 0)).toBe(148_000 + 64_000);
+  });
+
+  it('never serves an answer longer than the item\'s own max_tokens: it is asked alone with its limit', async () => {
+    // The model answers at length in the pack; alone, it stops at max_tokens (a word a token here).
+    upstream.setDefault((body) => {
+      const user = (body.messages as { content: string }[]).at(-1)?.content ?? '';
+      const numbered = [...user.matchAll(/^\[(\d+)\] (.*)$/gm)];
+      const long = 'positive, because the reviewer praises the camera, the screen and the battery of this phone at length';
+      const label = (review: string) => (review.includes('bad') ? 'negative' : long);
+      if (numbered.length > 0) return { text: numbered.map((match) => `[${match[1]}] ${label(match[2])}`).join('\n'), usage: { promptTokens: 100, completionTokens: 30 } };
+      const limit = Number(body.max_tokens);
+      const words = label(user).split(' ');
+      return words.length > limit
+        ? { text: words.slice(0, limit).join(' '), finishReason: 'length', usage: { promptTokens: 60, completionTokens: limit } }
+        : { text: words.join(' '), usage: { promptTokens: 60, completionTokens: words.length } };
+    });
+    const ask = (review: string, maxTokens: number) =>
+      client.chat.completions.create({ model: 'small', max_tokens: maxTokens, messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: review }] }).withResponse();
+    const [short, roomy] = await Promise.all([ask('great phone', 3), ask('bad battery', 50)]);
+    expect(short.data.choices[0]).toMatchObject({ message: { content: 'positive, because the' }, finish_reason: 'length' });
+    expect(short.data.usage?.completion_tokens).toBe(3);
+    expect(roomy.data.choices[0]).toMatchObject({ message: { content: 'negative' }, finish_reason: 'stop' });
+    const calls = upstream.requestsTo('/v1/chat/completions');
+    expect(calls).toHaveLength(2);
+    expect(calls[1].body.max_tokens).toBe(3);
+    const record = await ledger(short.response.headers.get('x-frugal-request-id')!);
+    expect(record.attempts.map((attempt: { status: string }) => attempt.status)).toEqual(['rejected', 'ok']);
+    expect(record.trace.some((decision: { detail: string }) => /is longer than its max_tokens \(3\)/.test(decision.detail))).toBe(true);
+  });
+
   it('leaves models that did not opt in, and streams, alone', async () => {
     upstream.setDefault(packedAnswerer());
     await Promise.all(['a', 'b'].map((review) => ask('other', review)));

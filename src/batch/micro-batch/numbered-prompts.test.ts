@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { packMessages, parseNumberedAnswers, readPackedRequest } from './numbered-prompts.ts';
+import { lastAnswerNumber, packMessages, parseNumberedAnswers, readPackedRequest } from './numbered-prompts.ts';
 import { apportion } from './apportion.ts';
 
 describe('numbered answers', () => {
@@ -11,6 +11,12 @@ describe('numbered answers', () => {
   it('gives undefined for a missing, repeated, empty or out-of-range number', () => {
     expect(parseNumberedAnswers('[1] a\n[3] c\n[3] again\n[4] d\n[2]', 3)).toEqual(['a', undefined, undefined]);
     expect(parseNumberedAnswers('I cannot do that.', 2)).toEqual([undefined, undefined]);
+  });
+
+  it('names the answer that ends the text (the one a cut-off pack may have cut)', () => {
+    expect(lastAnswerNumber('[2] no\n[1] yes, but the battery', 3)).toBe(1);
+    expect(lastAnswerNumber('[1] a\n[2] b\n[9] beyond the pack', 3)).toBe(2);
+    expect(lastAnswerNumber('I cannot do that.', 3)).toBeUndefined();
   });
 
   it('packs the questions under the shared system prompt', () => {

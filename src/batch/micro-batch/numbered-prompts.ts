@@ -63,11 +63,7 @@ export function parseNumberedAnswers(text: string, count: number): (string | und
   const answers: (string | undefined)[] = Array.from({ length: count }, () => undefined);
   const seen = new Set<number>();
   const repeated = new Set<number>();
-  const marker = /^\s*(?:\*\*)?\[(\d+)\](?:\*\*)?[ \t]*/gm;
-  const found: { number: number; start: number; end: number }[] = [];
-  for (let match = marker.exec(text); match !== null; match = marker.exec(text)) {
-    found.push({ number: Number(match[1]), start: match.index, end: match.index + match[0].length });
-  }
+  const found = findMarkers(text);
   for (const [index, entry] of found.entries()) {
     if (entry.number < 1 || entry.number > count) continue;
     if (seen.has(entry.number)) repeated.add(entry.number);
@@ -77,4 +73,22 @@ export function parseNumberedAnswers(text: string, count: number): (string | und
   }
   for (const number of repeated) answers[number - 1] = undefined;
   return answers;
+}
+
+/**
+ * The number of the answer that ends the text (its last `[n]` marker within 1…count), or undefined
+ * when there is none. When the packed call was cut off (finish_reason `length`), this answer is the
+ * one that may have been cut in the middle.
+ */
+export function lastAnswerNumber(text: string, count: number): number | undefined {
+  return findMarkers(text).filter((entry) => entry.number >= 1 && entry.number <= count).at(-1)?.number;
+}
+
+function findMarkers(text: string): { number: number; start: number; end: number }[] {
+  const marker = /^\s*(?:\*\*)?\[(\d+)\](?:\*\*)?[ \t]*/gm;
+  const found: { number: number; start: number; end: number }[] = [];
+  for (let match = marker.exec(text); match !== null; match = marker.exec(text)) {
+    found.push({ number: Number(match[1]), start: match.index, end: match.index + match[0].length });
+  }
+  return found;
 }

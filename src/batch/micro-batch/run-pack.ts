@@ -4,7 +4,7 @@ import { usageToOpenAI, type TokenUsage } from '../../pricing/usage.ts';
 import { countChatTokens, countTextTokens } from '../../tokens/count-tokens.ts';
 import type { Attempt, ChatHandler, ChatOutcome, RequestContext } from '../../pipeline/types.ts';
 import { apportion, apportionNano } from './apportion.ts';
-import { packMessages, parseNumberedAnswers } from './numbered-prompts.ts';
+import { lastAnswerNumber, packMessages, parseNumberedAnswers } from './numbered-prompts.ts';
 
 /** One waiting request of a pack. */
 export interface PackItem {
@@ -20,17 +20,25 @@ export interface PackItem {
  * - `usage` = the tokens a separate call would have used — its own prompt alone and its own answer,
  *   counted with the tokenizer and scaled to the provider's count of the packed call — so the ledger's
  *   baseline is "separate calls" and the difference is the `micro_batch` saving;
- * - an item whose answer cannot be parsed keeps its (charged, rejected) share and is asked alone.
- * A pack of one, or a packed call that fails, falls back to separate calls.
+ * - an item whose answer cannot be parsed, whose answer was the last one of a packed call that did
+ *   not end with `stop` (cut off by max_tokens: that answer may be partial), or whose answer is longer
+ *   than its own max_tokens keeps its (charged, rejected) share and is asked alone, with its own limit.
+ * So an item served from the pack always has a complete answer within its own max_tokens, with
+ * finish_reason `stop`. A pack of one, or a packed call that fails, falls back to separate calls.
  */
 export async function runPack(next: ChatHandler, items: PackItem[]): Promise<void> {
   if (items.length === 1) return settle(items[0], () => next(items[0].request, items[0].context));
   const first = items[0];
   const system = first.request.messages.length === 2 ? messageText(first.request.messages[0].content) : undefined;
   const questions = items.map((item) => messageText(item.request.messages.at(-1)?.content ?? ''));
-  const maxTokens = items.every((item) => item.request.max_tokens) ? items.reduce((sum, item) => sum + (item.request.max_tokens ?? 0), 0) : undefined;
+  // The pack's limit leaves room for every item's own limit plus the `[n] ` markers between answers;
+  // with any item unlimited the pack is unlimited too (each limited item is checked against its own).
+  const limits = items.map((item) => outputLimit(item.request));
+  const maxTokens = limits.every((limit) => limit !== undefined)
+    ? limits.reduce((sum: number, limit) => sum + (limit ?? 0), 0) + countTextTokens(items.map((_, index) => `[${index + 1}] `).join('\n')) + items.length
+    : undefined;
   const { max_tokens: _maxTokens, max_completion_tokens: _maxCompletion, metadata: _metadata, user: _user, ...shared } = first.request;
-  const packed: ChatRequest = { ...shared, messages: packMessages(system, questions), ...(maxTokens ? { max_tokens: maxTokens } : {}) };
+  const packed: ChatRequest = { ...shared, messages: packMessages(system, questions), ...(maxTokens === undefined ? {} : first.request.max_completion_tokens != null ? { max_completion_tokens: maxTokens } : { max_tokens: maxTokens }) };
   // The pack belongs to no single client: one client going away must not abort the others' answers.
   const packContext: RequestContext = {
     ...first.context, requestId: `${first.context.requestId}_pack`, signal: new AbortController().signal,
@@ -48,6 +56,10 @@ export async function runPack(next: ChatHandler, items: PackItem[]): Promise<voi
   }
   const text = response.choices[0]?.message.content ?? '';
   const answers = parseNumberedAnswers(text, items.length);
+  // A pack that did not end with `stop` (e.g. `length`: cut off by max_tokens) may have cut its last
+  // answer in the middle; that one is never served as complete.
+  const finishReason = response.choices[0]?.finish_reason;
+  const cutNumber = finishReason === 'stop' ? undefined : lastAnswerNumber(text, items.length);
   const accepted = [...packContext.attempts].reverse().find((attempt) => attempt.status === 'ok');
   const packUsage = packContext.usage ?? accepted?.usage;
   const packCost = packContext.attempts.reduce((sum, attempt) => sum + attempt.costNano, 0);
@@ -63,8 +75,19 @@ export async function runPack(next: ChatHandler, items: PackItem[]): Promise<voi
   const shareUsage = items.map((_, index): TokenUsage => ({ inputTokens: shareInput[index], cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: shareOutput[index], estimated: true }));
   const shareCost = apportionNano(packCost, shareUsage.map((usage) => (price ? costOf(price, usage) : usage.inputTokens + usage.outputTokens)));
 
+  const outputCount = answerTokens.map((tokens) => Math.max(tokens, Math.round(tokens * outputScale)));
+  const refusals = items.map((_, index): string | undefined => {
+    if (answers[index] === undefined) {
+      return finishReason === 'stop' || finishReason === undefined ? 'its numbered answer could not be parsed' : `its numbered answer is missing from the packed call (finish_reason ${finishReason})`;
+    }
+    if (cutNumber === index + 1) return `its answer was the last of a packed call cut off (finish_reason ${finishReason}) and may be partial`;
+    const limit = limits[index];
+    if (limit !== undefined && outputCount[index] > limit) return `its answer (${outputCount[index]} tokens) is longer than its max_tokens (${limit})`;
+    return undefined;
+  });
+
   await Promise.all(items.map((item, index) => {
-    const answer = answers[index];
+    const answer = refusals[index] === undefined ? answers[index] : undefined;
     const attempt: Attempt = {
       provider: accepted?.provider ?? 'unknown', model: accepted?.model ?? packed.model, upstreamModel: accepted?.upstreamModel ?? packed.model,
       purpose: 'answer', status: answer === undefined ? 'rejected' : 'ok', latencyMs: accepted?.latencyMs ?? 0, usage: shareUsage[index], costNano: shareCost[index],
@@ -72,7 +95,7 @@ export async function runPack(next: ChatHandler, items: PackItem[]): Promise<voi
     item.context.attempts.push(attempt);
     item.context.trace.push({ stage: 'micro_batch', detail: `packed with ${items.length - 1} other prompt(s) as item ${index + 1}`, data: { billedInput: shareInput[index], billedOutput: shareOutput[index] } });
     item.context.headers['x-frugal-micro-batch'] = `${index + 1}/${items.length}`;
-    if (answer === undefined) return settle(item, () => alone(next, item, 'its numbered answer could not be parsed'));
+    if (answer === undefined) return settle(item, () => alone(next, item, refusals[index] ?? 'its numbered answer could not be parsed'));
     const separate: TokenUsage = {
       inputTokens: Math.round(aloneInput[index] * inputScale), cachedInputTokens: 0, cacheWriteTokens: 0,
       outputTokens: Math.round(answerTokens[index] * outputScale), estimated: true,
@@ -90,6 +113,11 @@ export async function runPack(next: ChatHandler, items: PackItem[]): Promise<voi
     };
     return settle(item, async () => ({ kind: 'response', response: itemResponse }));
   }));
+}
+
+/** The item's own output limit (`max_completion_tokens` wins over `max_tokens`, as upstream). */
+function outputLimit(request: ChatRequest): number | undefined {
+  return request.max_completion_tokens ?? request.max_tokens ?? undefined;
 }
 
 async function alone(next: ChatHandler, item: PackItem, reason: string): Promise<ChatOutcome> {
