@@ -116,3 +116,41 @@ describe('frugal config check loads the files a config names, as serve does', ()
     expect(message.split('\n')).toHaveLength(2);
   });
 });
+
+describe.concurrent('frugal config check reports what would go wrong when serving', () => {
+  it('refuses a config with no model at all (it was reported OK, and the gateway served nothing)', async () => {
+    const empty = file('no-models.yaml', 'providers:\n  sim: { type: simulated }\n');
+    const { code, stderr } = await frugal(['config', 'check', empty]);
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/- models: no model is configured; the gateway would serve nothing\n/);
+    expect(stderr).not.toMatch(/^OK/m);
+  });
+
+  it('passes with a warning line for each model or fallback deployment with no known price', async () => {
+    const unpriced = file(
+      'unpriced.yaml',
+      'providers:\n  local: { type: openai-compatible, base_url: "http://127.0.0.1:9/v1" }\nmodels:\n' +
+        '  mystery: { provider: local, upstream_model: my-local-7b }\n' +
+        '  priced: { provider: local, upstream_model: my-local-7b, price: { input: 0.1, output: 0.2 } }\n' +
+        '  pair:\n    deployments:\n      - { provider: local, upstream_model: a, price: { input: 1, output: 2 } }\n      - { provider: local, upstream_model: my-local-7b }\n',
+    );
+    const { code, stderr } = await frugal(['config', 'check', unpriced]);
+    expect(code).toBe(0);
+    const warnings = stderr.split('\n').filter((line) => line.startsWith('warning: '));
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/^warning: models\.mystery: no price known .*'my-local-7b'.*recorded as costing 0/);
+    expect(warnings[1]).toMatch(/^warning: models\.pair\.deployments\.1: no price known for 'my-local-7b'.*costing 0/);
+  });
+
+  it('names the line and column of a YAML syntax error, without a dangling colon', async () => {
+    const broken = file('broken.yaml', 'providers:\n  sim: { type: simulated\nmodels:\n  a: { provider: sim }\n');
+    const { code, stderr } = await frugal(['config', 'check', broken]);
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/^ {2}- line 3, column 1: Flow map in block collection must be sufficiently indented and end with a }$/m);
+    expect(stderr).not.toMatch(/^ {2}- .*:$/m);
+    // Columns count in the file as written, ${ENV} references included.
+    const line = '  sim: { type: simulated, note: ${FRUGAL_TEST_UNSET_VAR:-x} } }';
+    const withEnv = file('broken-env.yaml', `providers:\n${line}\n`);
+    expect((await frugal(['config', 'check', withEnv])).stderr).toMatch(new RegExp(`- line 2, column ${line.lastIndexOf('}') + 1}: .*"}"$`, 'm'));
+  });
+});

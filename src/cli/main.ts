@@ -98,11 +98,12 @@ export function buildCli(): Command {
     .description('validate a config file (and the weights and check files it names) and print what it defines')
     .action(async (file: string | undefined) => {
       const { config, source } = loadConfig({ path: file });
-      await checkConfigFiles(config, source);
-      console.log(`OK: ${source}`);
+      const { warnings } = await checkConfigFiles(config, source);
+      console.log(`OK: ${source}${warnings.length > 0 ? ` (${warnings.length} warning${warnings.length === 1 ? '' : 's'})` : ''}`);
       console.log(`  providers: ${Object.keys(config.providers).join(', ') || 'none'}`);
       console.log(`  models:    ${Object.keys(config.models).join(', ') || 'none'}`);
       console.log(`  routes:    ${Object.keys(config.routes).join(', ') || 'none'}`);
+      for (const warning of warnings) console.error(`warning: ${warning}`);
     });
 
   program

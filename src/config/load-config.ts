@@ -50,14 +50,19 @@ export function parseConfigText(text: string, source: string, env: Env = process
   // ${VAR} is swapped for a plain placeholder before parsing: braces would otherwise break YAML flow
   // mappings such as `{ api_key: ${KEY} }`, and an env value must never be parsed as YAML.
   const placeholders: { name: string; fallback: string | undefined }[] = [];
-  const prepared = text.replace(placeholder, (_match, name: string, fallback: string | undefined) => {
+  const swaps: { at: number; written: number; original: number }[] = [];
+  let shift = 0;
+  const prepared = text.replace(placeholder, (match: string, name: string, fallback: string | undefined, offset: number) => {
     placeholders.push({ name, fallback });
-    return `__frugal_env_${placeholders.length - 1}__`;
+    const swapped = `__frugal_env_${placeholders.length - 1}__`;
+    swaps.push({ at: offset + shift, written: swapped.length, original: match.length });
+    shift += swapped.length - match.length;
+    return swapped;
   });
   const lineCounter = new LineCounter();
-  const document = parseDocument(prepared, { lineCounter, prettyErrors: true });
+  const document = parseDocument(prepared, { lineCounter, prettyErrors: false });
   if (document.errors.length > 0) {
-    throw new ConfigError(source, document.errors.map((error) => error.message.split('\n')[0]));
+    throw new ConfigError(source, document.errors.map((error) => syntaxIssue(text, originalOffset(swaps, error.pos[0]), error.message)));
   }
   const raw: unknown = document.toJS() ?? {};
   const interpolationIssues: string[] = [];
@@ -69,6 +74,25 @@ export function parseConfigText(text: string, source: string, env: Env = process
     return offset === undefined ? undefined : lineCounter.linePos(offset).line;
   };
   return validateConfig(interpolated, source, lineOf);
+}
+
+/** A YAML syntax error as `line L, column C: message` (1-based, in the file as written). */
+function syntaxIssue(text: string, offset: number, message: string): string {
+  const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
+  const line = before.split('\n').length;
+  const column = before.length - (before.lastIndexOf('\n') + 1) + 1;
+  return `line ${line}, column ${column}: ${message.split('\n')[0].replace(/:\s*$/, '')}`;
+}
+
+/** An offset in the text with ${ENV} swapped for placeholders, mapped back to the text as written. */
+function originalOffset(swaps: { at: number; written: number; original: number }[], offset: number): number {
+  let delta = 0;
+  for (const swap of swaps) {
+    if (offset < swap.at) break;
+    if (offset < swap.at + swap.written) return swap.at - delta; // inside a placeholder: its ${…}
+    delta += swap.written - swap.original;
+  }
+  return offset - delta;
 }
 
 export function validateConfig(

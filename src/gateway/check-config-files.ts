@@ -10,13 +10,26 @@ import { buildModels } from './build-models.ts';
  * What `frugal serve` loads from files the config names, loaded the same way without starting
  * anything: route weights and check modules (compiled as the gateway compiles them) and the static
  * embedder's weights. `frugal config check` runs it, so a file that passes there also starts.
- * Throws a ConfigError naming the config path and the file.
+ * Throws a ConfigError naming the config path and the file; also an error: no model at all (the
+ * gateway would serve nothing). Gives back warnings: a model, or a fallback deployment, with no known
+ * price (neither in config nor in the price book), whose calls the ledger records as costing 0.
  */
-export async function checkConfigFiles(config: FrugalConfig, source: string): Promise<void> {
+export async function checkConfigFiles(config: FrugalConfig, source: string): Promise<{ warnings: string[] }> {
   const issues: string[] = [];
+  const warnings: string[] = [];
+  if (Object.keys(config.models).length === 0) issues.push('models: no model is configured; the gateway would serve nothing');
   const providers = new Map(Object.entries(config.providers).map(([name, provider]) => [name, createProvider(name, provider)] as const));
   try {
     const models = buildModels(config, providers, new PriceBook());
+    for (const [name, model] of models) {
+      if (!model.price) {
+        warnings.push(`models.${name}: no price known (none in config, none in the price book for '${model.deployments[0]?.upstreamModel ?? name}'); its calls will be recorded as costing 0 — add price: { input, output } (USD per 1M tokens)`);
+        continue;
+      }
+      model.deployments.forEach((deployment, index) => {
+        if (!deployment.price) warnings.push(`models.${name}.deployments.${index}: no price known for '${deployment.upstreamModel}' on ${deployment.provider.name}; calls that fall back to it will be recorded as costing 0 — add price: { input, output } (USD per 1M tokens)`);
+      });
+    }
     try {
       compileRoutes(config.routes, models, source);
     } catch (error) {
@@ -33,4 +46,5 @@ export async function checkConfigFiles(config: FrugalConfig, source: string): Pr
     await Promise.all([...providers.values()].map((provider) => provider.close?.()));
   }
   if (issues.length > 0) throw new ConfigError(source, issues);
+  return { warnings };
 }
