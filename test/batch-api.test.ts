@@ -165,6 +165,25 @@ describe('Files and Batches API through the official openai client', () => {
     const [line] = await outputLines(batch.output_file_id);
     expect(line.response.body.data[0].embedding.length).toBeGreaterThan(0);
   });
+
+  it('charges an embedding line whose upstream reports no usage at its own token count, marked estimated', async () => {
+    sync.reset();
+    sync.script({ omitUsage: true });
+    const file = await client.files.create({
+      file: await toFile(Buffer.from(JSON.stringify({ custom_id: 'e2', method: 'POST', url: '/v1/embeddings', body: { model: 'small', input: 'hello world' } })), 'emb.jsonl'),
+      purpose: 'batch',
+    });
+    const batch = await runToEnd((await client.batches.create({ input_file_id: file.id, endpoint: '/v1/embeddings', completion_window: '24h' })).id);
+    const [line] = await outputLines(batch.output_file_id);
+    expect(line.response.body.usage).toBeUndefined();
+    const record = await eventually(async () => {
+      const response = await fetch(`${frugal.url}/admin/requests/${line.response.request_id}`, { headers: { authorization: `Bearer ${KEY_A}` } });
+      expect(response.status).toBe(200);
+      return (await response.json()) as Record<string, any>;
+    });
+    // 'hello world' is 2 o200k tokens ('hello', ' world'); 2 × $1 per 1M = 2,000 nano-dollars.
+    expect([record.inputTokens, record.usageEstimated, record.costNano]).toEqual([2, true, 2_000]);
+  });
 });
 
 describe('input validation', () => {

@@ -1,3 +1,4 @@
+import { embeddingInputTokens } from '../pipeline/budget/estimate-embedding-worst-case.ts';
 import { chatRequestSchema, embeddingRequestSchema } from '../protocol/openai/chat-schema.ts';
 import { errors } from '../errors/codes.ts';
 import { FrugalError } from '../errors/frugal-error.ts';
@@ -66,7 +67,9 @@ async function runEmbedding(gateway: Gateway, line: ClaimedLine, principal: Prin
     const started = performance.now();
     try {
       const result = await deployment.provider.embed({ ...request, model: deployment.upstreamModel }, { signal, timeoutMs: gateway.config.retry.timeout_ms });
-      const usage = { inputTokens: result.usage?.prompt_tokens ?? 0, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0, estimated: false };
+      // Without reported usage the line is still charged, at Frugal's own count (marked estimated), as on /v1/embeddings.
+      const reported = result.usage?.prompt_tokens;
+      const usage = { inputTokens: reported ?? embeddingInputTokens(request.input), cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0, estimated: reported === undefined };
       const costNano = deployment.price ? costOf(deployment.price, usage) : 0;
       const latencyMs = Math.round(performance.now() - started);
       gateway.ledger.write({
@@ -74,7 +77,7 @@ async function runEmbedding(gateway: Gateway, line: ClaimedLine, principal: Prin
         requestedModel: request.model, route: null, task: null, servedModel: target.name, servedProvider: deployment.provider.name,
         simulated: deployment.provider.simulated, stream: false,
         attempts: [{ provider: deployment.provider.name, model: target.name, upstreamModel: deployment.upstreamModel, purpose: 'embedding', status: 'ok', latencyMs, usage, costNano }],
-        inputTokens: usage.inputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0, usageEstimated: false, costNano,
+        inputTokens: usage.inputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0, usageEstimated: usage.estimated, costNano,
         baselineCostNano: costNano, savingsNano: {}, latencyMs, status: 'ok', httpStatus: 200, errorCode: null, cacheStatus: 'bypass', trace: [],
       });
       return { status: 'done', output: outputLine(line.customId, requestId, 200, { ...result, model: target.name }) };

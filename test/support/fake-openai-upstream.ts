@@ -76,6 +76,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const reply = script.next(exchange.recorded.body);
     if (!(await playTransport(exchange, reply, openAIErrorBody))) return;
     const answer = embeddingAnswer(exchange.recorded.body, dimensions);
+    // An upstream that reports no usage (some OpenAI-compatible servers): the gateway must count itself.
+    if (reply.omitUsage && answer.status === 200) delete (answer.body as { usage?: unknown }).usage;
     exchange.sendJson(answer.status, answer.body);
   }
 
