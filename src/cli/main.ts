@@ -2,14 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { loadConfig, ConfigError } from '../config/load-config.ts';
-import { startFrugal } from '../main.ts';
-import { formatUsd } from '../pricing/money.ts';
-import { buildModels } from '../gateway/build-models.ts';
-import { checkConfigFiles } from '../gateway/check-config-files.ts';
-import { createProvider } from '../providers/create-provider.ts';
-import { PriceBook } from '../pricing/price-book.ts';
+import { ConfigError } from '../config/config-error.ts';
 import { commandRegistrars } from './commands/index.ts';
+
+// Only what commander needs to parse and print --help is imported up front: each action imports its
+// implementation (the gateway, providers, price book, …) when it runs, so `frugal --help` and every
+// command start without loading the others' code.
 
 function isPort(value: string): boolean {
   const port = Number(value);
@@ -49,6 +47,7 @@ export function buildCli(): Command {
     .option('-p, --port <port>', 'port (default: PORT or 8787)', parsePort)
     .option('--host <host>', 'interface to bind (default: HOST or 127.0.0.1)')
     .action(async (options: { config?: string; port?: number; host?: string }) => {
+      const [{ loadConfig }, { startFrugal }] = await Promise.all([import('../config/load-config.ts'), import('../main.ts')]);
       const { config, source } = loadConfig({ path: options.config });
       const envPort = process.env.PORT;
       if (options.port === undefined && envPort && !isPort(envPort)) {
@@ -97,6 +96,7 @@ export function buildCli(): Command {
     .command('check [file]')
     .description('validate a config file (and the weights and check files it names) and print what it defines')
     .action(async (file: string | undefined) => {
+      const [{ loadConfig }, { checkConfigFiles }] = await Promise.all([import('../config/load-config.ts'), import('../gateway/check-config-files.ts')]);
       const { config, source } = loadConfig({ path: file });
       const { warnings } = await checkConfigFiles(config, source);
       console.log(`OK: ${source}${warnings.length > 0 ? ` (${warnings.length} warning${warnings.length === 1 ? '' : 's'})` : ''}`);
@@ -111,6 +111,13 @@ export function buildCli(): Command {
     .description('list the models and routes the config defines, with prices per 1M tokens')
     .option('-c, --config <file>', 'config file')
     .action(async (options: { config?: string }) => {
+      const [{ loadConfig }, { createProvider }, { buildModels }, { PriceBook }, { formatUsd }] = await Promise.all([
+        import('../config/load-config.ts'),
+        import('../providers/create-provider.ts'),
+        import('../gateway/build-models.ts'),
+        import('../pricing/price-book.ts'),
+        import('../pricing/money.ts'),
+      ]);
       const { config, source } = loadConfig({ path: options.config });
       const providers = new Map([...Object.entries(config.providers)].map(([name, provider]) => [name, createProvider(name, provider)] as const));
       const models = buildModels(config, providers, new PriceBook());

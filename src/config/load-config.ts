@@ -7,16 +7,9 @@ import { routeConfigIssues, routeModelReferences } from '../pipeline/route/route
 import { cacheConfigIssues } from '../pipeline/cache/cache-config.ts';
 import { compressionConfigIssues } from '../pipeline/compress/compression-config.ts';
 import { batchConfigIssues } from '../batch/batch-config.ts';
+import { ConfigError } from './config-error.ts';
 
-/** A config error that names where the problem is and what was expected. */
-export class ConfigError extends Error {
-  readonly issues: string[];
-  constructor(source: string, issues: string[]) {
-    super(`Invalid config (${source}):\n  - ${issues.join('\n  - ')}`);
-    this.name = 'ConfigError';
-    this.issues = issues;
-  }
-}
+export { ConfigError };
 
 export interface LoadedConfig {
   config: FrugalConfig;

@@ -1,7 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { InvalidArgumentError, type Command } from 'commander';
-import { evalCompress } from '../../pipeline/compress/eval-compress.ts';
+import type { EvalCompressCommandOptions } from '../actions/eval-compress.ts';
 
 function ratioArgument(value: string): number {
   const ratio = Number(value);
@@ -25,21 +23,8 @@ export function registerEvalCompressCommands(program: Command): void {
     .option('--ratio <n>', 'target ratio (tokens before ÷ after)', ratioArgument, 5)
     .option('--max-context-tokens <n>', 'keep at most this many context tokens', tokensArgument)
     .option('--json', 'print JSON (ratio, retention, mb_per_s, …)')
-    .action(async (options: { qa: string; ratio: number; maxContextTokens?: number; json?: boolean }) => {
-      const lines = createInterface({ input: createReadStream(options.qa, 'utf8'), crlfDelay: Infinity });
-      const result = await evalCompress(lines, { targetRatio: options.ratio, maxContextTokens: options.maxContextTokens });
-      if (result.rows === 0) {
-        const named = result.skipped.slice(0, 20).map((skipped) => `line ${skipped.line}: ${skipped.error}`).join('; ');
-        throw new Error(`${options.qa}: no rows to evaluate${named ? ` (${named})` : ' (the file is empty)'}; each line is {"context": "…", "question": "…", "answers": ["…"]}`);
-      }
-      if (options.json) {
-        console.log(JSON.stringify(result, null, 2));
-        return;
-      }
-      console.log(`rows: ${result.rows}   skipped: ${result.skipped.length}`);
-      console.log(`compression ratio: ${result.ratio.toFixed(2)}× (${result.tokens_before} → ${result.tokens_after} tokens)`);
-      console.log(`answer retention:  ${(100 * result.retention).toFixed(1)}%`);
-      console.log(`throughput:        ${result.mb_per_s.toFixed(2)} MB/s`);
-      for (const skipped of result.skipped.slice(0, 20)) console.log(`  line ${skipped.line}: ${skipped.error}`);
+    .action(async (options: EvalCompressCommandOptions) => {
+      const { evalCompressCommand } = await import('../actions/eval-compress.ts');
+      await evalCompressCommand(options);
     });
 }

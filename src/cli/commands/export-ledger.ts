@@ -1,10 +1,6 @@
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
 import { InvalidArgumentError, type Command } from 'commander';
-import { openLedgerForReading } from './report.ts';
+import type { ExportLedgerFlags } from '../actions/export-ledger.ts';
 import { parseTime, TimeArgumentError } from '../../reports/parse-time.ts';
-import { readLedger } from '../../reports/read-ledger.ts';
-import type { LedgerRecord } from '../../store/types.ts';
 
 /**
  * The `frugal export` command group, created once and shared: every capability that exports
@@ -25,23 +21,6 @@ function timeArgument(value: string): number {
   }
 }
 
-/**
- * Writes ledger records as JSONL, oldest first (the order `frugal replay` reads a log in). Records
- * are read a page at a time, newest first, and reversed at the end, so the window is held in memory
- * once; narrow it with `since`/`until` for very large ledgers.
- */
-export async function exportLedger(options: { config?: string; since?: number; until?: number; tenant?: string; write: (line: string) => Promise<void> | void }): Promise<number> {
-  const stores = await openLedgerForReading(options.config);
-  try {
-    const records: LedgerRecord[] = [];
-    for await (const record of readLedger(stores.ledger, { since: options.since, until: options.until, tenant: options.tenant })) records.push(record);
-    for (let index = records.length - 1; index >= 0; index--) await options.write(JSON.stringify(records[index]) + '\n');
-    return records.length;
-  } finally {
-    await stores.close();
-  }
-}
-
 /** `frugal export ledger [--since 30d] [--until …] [--tenant …] [--out FILE]`. */
 export function registerExportLedgerCommands(program: Command): void {
   exportCommandGroup(program)
@@ -52,16 +31,8 @@ export function registerExportLedgerCommands(program: Command): void {
     .option('--tenant <tenant>', 'only this tenant')
     .option('--out <file>', 'write to this file instead of stdout')
     .option('-c, --config <file>', 'config file (its data_dir and store say where the ledger is)')
-    .action(async (flags: { since?: number; until?: number; tenant?: string; out?: string; config?: string }) => {
-      const output = flags.out ? createWriteStream(flags.out) : process.stdout;
-      const write = async (line: string) => {
-        if (!output.write(line)) await once(output, 'drain');
-      };
-      const count = await exportLedger({ config: flags.config, since: flags.since, until: flags.until, tenant: flags.tenant, write });
-      if (flags.out) {
-        output.end();
-        await once(output, 'finish');
-        process.stderr.write(`exported ${count} ledger record(s) to ${flags.out}\n`);
-      }
+    .action(async (flags: ExportLedgerFlags) => {
+      const { exportLedgerCommand } = await import('../actions/export-ledger.ts');
+      await exportLedgerCommand(flags);
     });
 }

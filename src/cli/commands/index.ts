@@ -10,7 +10,10 @@ import { registerEvalCompressCommands } from './eval-compress.ts';
 
 /**
  * Each capability adds its commands here (one file per command group under src/cli/commands/,
- * exporting `register<Name>Commands(program)`), so the CLI's core stays small.
+ * exporting `register<Name>Commands(program)`), so the CLI's core stays small. A command file holds
+ * only what commander needs to parse flags and print --help (definitions, argument parsers); its
+ * actions load the implementation from src/cli/actions/ with `await import(...)` when they run, so
+ * starting the CLI loads no command's implementation (`frugal --help` used to load the whole gateway).
  */
 export type CommandRegistrar = (program: Command) => void;
 
