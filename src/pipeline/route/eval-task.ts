@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { chatMessageSchema } from '../../protocol/openai/chat-schema.ts';
 import type { LinearModel } from './linear-model.ts';
+import { parseJsonLine } from './outcomes.ts';
 import { classifyPrompt } from './task-classifier.ts';
 import { TASK_CLASSES, isTaskClass, type TaskClass } from './task-class.ts';
 
@@ -34,16 +35,9 @@ export function evalTask(lines: string | readonly string[], model?: LinearModel)
   let byRule = 0;
   rows.forEach((row, index) => {
     if (!row.trim()) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(row);
-    } catch (error) {
-      throw new Error(`labelled line ${index + 1}: not JSON (${(error as Error).message})`);
-    }
-    const parsed = labelledLineSchema.safeParse(value);
-    if (!parsed.success) throw new Error(`labelled line ${index + 1}: ${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}`);
-    const expected = parsed.data.task as TaskClass;
-    const verdict = classifyPrompt(parsed.data.prompt, model);
+    const labelled = parseJsonLine(labelledLineSchema, row, `labelled line ${index + 1}`);
+    const expected = labelled.task as TaskClass;
+    const verdict = classifyPrompt(labelled.prompt, model);
     total++;
     if (verdict.source === 'rule') byRule++;
     confusion[expected][verdict.task]++;

@@ -32,21 +32,25 @@ export function parseOutcomes(input: string | readonly string[]): OutcomesLine[]
   const lines = typeof input === 'string' ? input.split('\n') : input;
   const parsed: OutcomesLine[] = [];
   lines.forEach((line, index) => {
-    if (!line.trim()) return;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch (error) {
-      throw new Error(`outcomes line ${index + 1}: not JSON (${(error as Error).message})`);
-    }
-    const result = outcomesLineSchema.safeParse(json);
-    if (!result.success) {
-      const issue = result.error.issues[0];
-      throw new Error(`outcomes line ${index + 1}: ${issue.path.join('.') || 'line'}: ${issue.message}`);
-    }
-    parsed.push(result.data);
+    if (line.trim()) parsed.push(parseJsonLine(outcomesLineSchema, line, `outcomes line ${index + 1}`));
   });
   return parsed;
+}
+
+/** One JSONL line checked against `schema`; the error starts with `where` and names the bad field. */
+export function parseJsonLine<T>(schema: z.ZodType<T>, line: string, where: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch (error) {
+    throw new Error(`${where}: not JSON (${(error as Error).message})`);
+  }
+  const result = schema.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new Error(`${where}: ${issue.path.join('.') || 'line'}: ${issue.message}`);
+  }
+  return result.data;
 }
 
 /** The prompt's text as the router sees it (all user and system turns). */
