@@ -53,13 +53,13 @@ async function ask(content: string, extra: Record<string, unknown> = {}, model =
     return (await found.json()) as { trace: { stage: string; detail: string }[] };
   });
   const cascade = record.trace.filter((decision) => decision.stage === 'cascade').map((decision) => decision.detail);
-  return { tier: header('x-frugal-tier'), model: header('x-frugal-model'), cost: header('x-frugal-cost'), baseline: header('x-frugal-baseline-cost'), cascade };
+  return { tier: header('x-frugal-tier'), outcome: header('x-frugal-cascade'), model: header('x-frugal-model'), cost: header('x-frugal-cost'), baseline: header('x-frugal-baseline-cost'), cascade };
 }
 
 describe('the docs\' support-bot cascade on simulated models', () => {
   it('serves an ordinary question from the cheap tier, graded by the simulated judge, for far less than the baseline', async () => {
     const answer = await ask('How do I reset my password?');
-    expect(answer).toMatchObject({ tier: '1', model: 'qwen3-8b', cost: '0.00000185', baseline: '0.0001375' });
+    expect(answer).toMatchObject({ tier: '1', outcome: 'accepted', model: 'qwen3-8b', cost: '0.00000185', baseline: '0.0001375' });
     expect(answer.cascade).toEqual(['tier 1 (qwen3-8b) accepted: score 0.89 (needs 0.8); judge qwen3-8b: 9/10']);
   });
 
@@ -71,7 +71,7 @@ describe('the docs\' support-bot cascade on simulated models', () => {
       'tier 2 (deepseek-v4-flash) accepted: score 1.00 (needs 0.9); judge qwen3-8b: 10/10',
     ]);
     const cut = await ask('How do I reset my password?', { max_tokens: 8 });
-    expect(cut).toMatchObject({ tier: '3', model: 'deepseek-reasoner', cost: '0.00005796', baseline: '0.0000525' });
+    expect(cut).toMatchObject({ tier: '3', outcome: 'none-accepted', model: 'deepseek-reasoner', cost: '0.00005796', baseline: '0.0000525' });
     expect(cut.cascade).toEqual([
       'tier 1 (qwen3-8b) rejected: score 0.00 (needs 0.8); cut off (finish_reason: length)',
       'tier 2 (deepseek-v4-flash) rejected: score 0.00 (needs 0.9); cut off (finish_reason: length)',

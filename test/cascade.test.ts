@@ -79,6 +79,7 @@ describe('cascade checks escalate to the next tier', () => {
     scriptTiers({ usage: { promptTokens: 100, completionTokens: 50 }, ...small }, { usage: { promptTokens: 100, completionTokens: 20 }, ...(mid ?? { text: 'Canberra.' }) });
     const { data, response } = await client.chat.completions.create({ model: 'cascade', messages: question, ...extra } as OpenAI.ChatCompletionCreateParamsNonStreaming).withResponse();
     expect(response.headers.get('x-frugal-tier')).toBe('2');
+    expect(response.headers.get('x-frugal-cascade')).toBe('accepted');
     expect(response.headers.get('x-frugal-model')).toBe('tier-mid');
     expect(response.headers.get('x-frugal-attempts')).toBe('2');
     expect(data.choices[0].message.content ?? JSON.stringify(data.choices[0].message.tool_calls)).toMatch(/Canberra|"a"|42/);
@@ -178,6 +179,8 @@ describe('cost cap through a cascade', () => {
       .withResponse();
     expect(data.choices[0].message.content).toBe('Canberra, probably');
     expect(response.headers.get('x-frugal-tier')).toBe('1');
+    // Not an acceptance: the cap left no room for tier 2, so tier 1's rejected answer is the best there is.
+    expect(response.headers.get('x-frugal-cascade')).toBe('cost-cap');
     expect(upstream.requestsTo('/v1/chat/completions').map((request) => request.body.model)).toEqual(['tier-small']);
     expect(Number(response.headers.get('x-frugal-cost'))).toBeLessThanOrEqual(0.0001);
   });

@@ -23,6 +23,7 @@ export const CORS_EXPOSED_HEADERS = [
   'x-frugal-route',
   'x-frugal-task',
   'x-frugal-tier',
+  'x-frugal-cascade',
   'x-frugal-compression',
   'x-frugal-micro-batch',
   'x-request-id',

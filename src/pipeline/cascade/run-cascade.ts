@@ -83,14 +83,14 @@ export async function runCascade(next: ChatHandler, request: ChatRequest, contex
       detail: `tier ${number} (${tier.model.name}) ${accepted ? 'accepted' : 'rejected'}: score ${candidate.verdict.score.toFixed(2)} (needs ${last ? 'hard checks only' : tier.threshold})${candidate.verdict.reasons.length ? `; ${candidate.verdict.reasons.join('; ')}` : ''}`,
       data: { tier: number, model: tier.model.name, score: candidate.verdict.score, pass: candidate.verdict.pass, reasons: candidate.verdict.reasons },
     });
-    if (accepted) return serve(context, candidates, candidate);
+    if (accepted) return serve(context, candidates, candidate, 'accepted');
   }
   const best = bestCandidate(candidates);
   if (best) {
     // Served so the client gets something, but never stored in the response cache: no check accepted it.
     context.doNotCache = true;
     context.trace.push({ stage: 'cascade', detail: `no tier accepted${capStop ? ' (cost cap)' : ''}: serving the best answer so far, tier ${best.tier}` });
-    return serve(context, candidates, best);
+    return serve(context, candidates, best, capStop ? 'cost-cap' : 'none-accepted');
   }
   if (capStop) throw errors.costCapExceeded(`The request's cost cap leaves no room for any tier: ${capStop}. Raise max_cost_usd or x-frugal-max-cost, or lower max_tokens.`);
   throw lastError ?? errors.internal(new Error('cascade ran no tier'));
@@ -103,8 +103,12 @@ function bestCandidate(candidates: readonly Candidate[]): Candidate | undefined 
   return pool.reduce<Candidate | undefined>((best, candidate) => (!best || candidate.verdict.score >= best.verdict.score ? candidate : best), undefined);
 }
 
-/** Marks every other tier's answer as rejected and makes `chosen` the served answer. */
-function serve(context: RequestContext, candidates: readonly Candidate[], chosen: Candidate): CascadeResult {
+/**
+ * Marks every other tier's answer as rejected and makes `chosen` the served answer. `outcome` goes to
+ * `x-frugal-cascade`: `accepted` (its checks passed), `cost-cap` (the cap left no room for the next tier:
+ * the best answer so far) or `none-accepted` (every tier was rejected: the best of them).
+ */
+function serve(context: RequestContext, candidates: readonly Candidate[], chosen: Candidate, outcome: 'accepted' | 'cost-cap' | 'none-accepted'): CascadeResult {
   for (const candidate of candidates) {
     const attempt = context.attempts[candidate.attemptIndex];
     if (candidate === chosen) {
@@ -120,5 +124,6 @@ function serve(context: RequestContext, candidates: readonly Candidate[], chosen
   context.tier = chosen.tier;
   context.target = chosen.model;
   context.headers['x-frugal-tier'] = String(chosen.tier);
+  context.headers['x-frugal-cascade'] = outcome;
   return { response: chosen.response, tier: chosen.tier };
 }
