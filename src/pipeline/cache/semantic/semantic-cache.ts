@@ -173,9 +173,11 @@ export class SemanticCache {
     }
     const index = await this.indexFor(entry.namespace);
     index.add(entry.entryKey, vector, question);
-    const state = this.syncState(entry.namespace);
-    state.removed.delete(entry.entryKey);
-    state.unwritten.add(entry.entryKey);
+    if (this.shared) {
+      const state = this.syncState(entry.namespace);
+      state.removed.delete(entry.entryKey);
+      state.unwritten.add(entry.entryKey);
+    }
     this.schedulePersist(entry.namespace);
     return { costNano };
   }
@@ -185,11 +187,13 @@ export class SemanticCache {
     const index = await this.indexFor(entry.namespace);
     const removed = index.delete(entry.entryKey);
     if (removed) {
-      const state = this.syncState(entry.namespace);
-      state.unwritten.delete(entry.entryKey);
-      // Remembered so that merging another replica's copy of the index does not bring it back.
-      state.removed.add(entry.entryKey);
-      if (state.removed.size > REMOVED_REMEMBERED) state.removed.delete(state.removed.values().next().value as string);
+      if (this.shared) {
+        const state = this.syncState(entry.namespace);
+        state.unwritten.delete(entry.entryKey);
+        // Remembered so that merging another replica's copy of the index does not bring it back.
+        state.removed.add(entry.entryKey);
+        if (state.removed.size > REMOVED_REMEMBERED) state.removed.delete(state.removed.values().next().value as string);
+      }
       this.schedulePersist(entry.namespace);
     }
     return removed;
@@ -229,11 +233,13 @@ export class SemanticCache {
     const store = this.options.store;
     if (!store) return new VectorIndex(settings);
     let stored: Uint8Array | string | undefined;
-    const state = this.syncState(namespace);
-    state.checkedAt = this.now();
     try {
-      // The token first: a write landing between the two reads is merged at the next check.
-      if (store.getVersion) state.seen = await store.getVersion(namespace);
+      if (this.shared) {
+        const state = this.syncState(namespace);
+        state.checkedAt = this.now();
+        // The token first: a write landing between the two reads is merged at the next check.
+        state.seen = await store.getVersion!(namespace);
+      }
       stored = await store.get(namespace);
     } catch (error) {
       this.report(namespace, `store read failed: ${(error as Error).message}`);
@@ -270,19 +276,21 @@ export class SemanticCache {
     const store = this.options.store;
     const pending = known ?? this.indexes.get(namespace);
     if (!store || !pending) return;
-    const state = this.syncState(namespace);
     try {
       const index = await pending;
+      if (!this.shared) {
+        await store.set(namespace, index.serialize());
+        return;
+      }
+      const state = this.syncState(namespace);
       // Another replica may have written since this one last looked: keep its entries.
-      if (store.getVersion && store.setVersion) await this.mergeStored(namespace, index, state);
+      await this.mergeStored(namespace, index, state);
       const written = new Set(state.unwritten);
       state.unwritten.clear();
       await store.set(namespace, index.serialize());
-      if (store.setVersion) {
-        const version = randomUUID();
-        await store.setVersion(namespace, version);
-        state.seen = version;
-      }
+      const version = randomUUID();
+      await store.setVersion!(namespace, version);
+      state.seen = version;
       state.written = written;
     } catch (error) {
       this.report(namespace, `store write failed: ${(error as Error).message}`);
@@ -297,9 +305,8 @@ export class SemanticCache {
    * wait. Never throws.
    */
   private async maybeSync(namespace: string, index: VectorIndex): Promise<void> {
-    const store = this.options.store;
     const interval = this.options.syncIntervalMs ?? 2_000;
-    if (!store?.getVersion || !store.setVersion || interval <= 0) return;
+    if (!this.shared || interval <= 0) return;
     const state = this.syncState(namespace);
     if (state.running || this.now() - state.checkedAt < interval) return;
     state.checkedAt = this.now();
@@ -335,6 +342,11 @@ export class SemanticCache {
     state.written.clear();
     for (const key of state.unwritten) if (merged.storedKeys.has(key)) state.unwritten.delete(key);
     return true;
+  }
+
+  /** The store keeps change tokens, so indexes are shared with other replicas (and sync state is kept). */
+  private get shared(): boolean {
+    return this.options.store?.getVersion !== undefined && this.options.store.setVersion !== undefined;
   }
 
   private syncState(namespace: string): NamespaceSync {
