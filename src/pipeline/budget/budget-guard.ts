@@ -76,11 +76,6 @@ export class BudgetGuard {
   }
 
   /**
-   * Admits the request under its key's rate limits and reserves its worst case, or throws 429/503.
-   * `rateLimits: false` reserves budget only — for spend the gateway itself adds to a request (shadow
-   * evaluation), which is not a request of the client's.
-   */
-  /**
    * False when nothing can apply to the request: no budget in config and no virtual key (whose budgets
    * and rate limits live with the key). The stage then skips the guard without building an estimate.
    */
@@ -88,6 +83,11 @@ export class BudgetGuard {
     return this.#configured.length > 0 || (context.keyId !== null && this.#keys !== undefined);
   }
 
+  /**
+   * Reserves the request's worst case against its budgets, then admits it under its key's rate limits,
+   * or throws 429/503. `rateLimits: false` reserves budget only — for spend the gateway itself adds to a
+   * request (shadow evaluation), which is not a request of the client's.
+   */
   async reserve(context: GuardedContext, estimate: CostEstimate, options: { rateLimits?: boolean } = {}): Promise<BudgetHold> {
     const key = context.keyId !== null && this.#keys ? await this.#keys.byId(context.keyId) : undefined;
     const budgets = applicableBudgets(this.#configured, context, key);
