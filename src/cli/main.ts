@@ -47,8 +47,11 @@ export function buildCli(): Command {
     .option('-p, --port <port>', 'port (default: PORT or 8787)', parsePort)
     .option('--host <host>', 'interface to bind (default: HOST or 127.0.0.1)')
     .action(async (options: { config?: string; port?: number; host?: string }) => {
-      const [{ loadConfig }, { startFrugal }] = await Promise.all([import('../config/load-config.ts'), import('../main.ts')]);
+      const [{ loadConfig }, { unservableIssues }, { startFrugal }] = await Promise.all([import('../config/load-config.ts'), import('../config/servable.ts'), import('../main.ts')]);
       const { config, source } = loadConfig({ path: options.config });
+      // A config with no model would start and answer every request 404: refuse it as `config check` does.
+      const unservable = unservableIssues(config);
+      if (unservable.length > 0) throw new ConfigError(source, unservable);
       const envPort = process.env.PORT;
       if (options.port === undefined && envPort && !isPort(envPort)) {
         console.error(`error: PORT is '${envPort}'; expected a port number from 0 to 65535`);

@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/load-config.ts';
 import type { FrugalConfig } from '../config/schema.ts';
+import { unservableIssues } from '../config/servable.ts';
 import { buildEmbedder } from '../pipeline/cache/build-semantic-cache.ts';
 import { compileRoutes } from '../pipeline/route/route-stage.ts';
 import { PriceBook } from '../pricing/price-book.ts';
@@ -15,9 +16,8 @@ import { buildModels } from './build-models.ts';
  * price (neither in config nor in the price book), whose calls the ledger records as costing 0.
  */
 export async function checkConfigFiles(config: FrugalConfig, source: string): Promise<{ warnings: string[] }> {
-  const issues: string[] = [];
+  const issues: string[] = unservableIssues(config);
   const warnings: string[] = [];
-  if (Object.keys(config.models).length === 0) issues.push('models: no model is configured; the gateway would serve nothing');
   const providers = new Map(Object.entries(config.providers).map(([name, provider]) => [name, createProvider(name, provider)] as const));
   try {
     const models = buildModels(config, providers, new PriceBook());
