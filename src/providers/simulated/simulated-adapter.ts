@@ -14,6 +14,7 @@ import { o200k } from '../../tokens/o200k.ts';
 import type { AdapterChatResult, CallOptions, ProviderAdapter } from '../spec.ts';
 import { UpstreamError } from '../upstream-error.ts';
 import { exampleForSchema } from './example-for-schema.ts';
+import { chooseSimulatedTool } from './choose-tool.ts';
 import { readJudgeRequest } from '../../pipeline/cascade/judge.ts';
 import { readSameQuestionRequest } from '../../pipeline/cache/semantic/same-question-prompt.ts';
 import { looksLikeRefusal } from '../../pipeline/cascade/answer-checks.ts';
@@ -35,7 +36,9 @@ export interface SimulatedOptions {
  * and /v1/models. Never use its text to judge quality. Asked as a cascade or shadow judge (the
  * prompts of pipeline/cascade/judge.ts), it answers in the judge's format with a deterministic grade
  * (see {@link simulatedGrade}), so cascades and shadow evaluation run end to end offline. Asked a
- * micro-batch pack, it answers every numbered question on its own `[n]` line.
+ * micro-batch pack, it answers every numbered question on its own `[n]` line. Offered tools, it calls
+ * one when the prompt asks for what a tool does (or tool_choice demands it), with arguments built from
+ * the tool's schema, and answers in text after the tool's result (see choose-tool.ts).
  */
 export class SimulatedAdapter implements ProviderAdapter {
   readonly specVersion = 1 as const;
@@ -112,22 +115,16 @@ export class SimulatedAdapter implements ProviderAdapter {
     const last = [...request.messages].reverse().find((message) => message.role === 'user');
     const question = messageText(last?.content ?? '').trim();
     const digest = answerDigest(request.model, question);
+    const calledTool = chooseSimulatedTool(request);
     const choices = Array.from({ length: request.n ?? 1 }, (_unused, index) => {
-      const toolChoice = request.tool_choice;
-      const forcedTool =
-        request.tools && request.tools.length > 0 && toolChoice !== 'none' && toolChoice !== 'auto' && toolChoice !== undefined
-          ? (typeof toolChoice === 'object' && toolChoice && 'function' in toolChoice
-              ? request.tools.find((tool) => tool.function.name === (toolChoice as { function: { name: string } }).function.name)
-              : request.tools[0])
-          : undefined;
-      if (forcedTool) {
-        const args = JSON.stringify(exampleForSchema(forcedTool.function.parameters ?? { type: 'object' }));
+      if (calledTool) {
+        const args = JSON.stringify(exampleForSchema(calledTool.function.parameters ?? { type: 'object' }));
         return {
           index,
           message: {
             role: 'assistant',
             content: null,
-            tool_calls: [{ id: `call_${digest.slice(0, 12)}${index}`, type: 'function' as const, function: { name: forcedTool.function.name, arguments: args } }],
+            tool_calls: [{ id: `call_${digest.slice(0, 12)}${index}`, type: 'function' as const, function: { name: calledTool.function.name, arguments: args } }],
           },
           finish_reason: 'tool_calls',
         };
