@@ -40,6 +40,11 @@ export interface ProviderAdapter {
   /** Resolves when the upstream has answered with headers; the iterable yields chunks as they arrive. */
   stream(request: ChatRequest, options: CallOptions): Promise<AsyncIterable<ChatChunk>>;
   embed?(request: EmbeddingRequest, options: CallOptions): Promise<EmbeddingResponse>;
+  /**
+   * The provider's own count of a request's input tokens (Anthropic's `/v1/messages/count_tokens`),
+   * where it has such an endpoint; `request.model` is the upstream model id. Free at the provider.
+   */
+  countTokens?(request: ChatRequest, options: CallOptions): Promise<number>;
   /** Provider batch API, where the provider has one (OpenAI Batch, Anthropic Message Batches). */
   batch?: ProviderBatchApi;
   close?(): Promise<void>;

@@ -11,6 +11,11 @@ import { playTransport, sendAnswer, writeEvents } from './fake-reply-defaults.ts
 import { createFakeUpstream, type FakeUpstream } from './fake-upstream.ts';
 import { ReplyScript, type RequestBody, type ScriptEntry } from './fake-upstream-script.ts';
 
+/** What the fake's count_tokens answers for a body (see `countTokens` below). */
+export function fakeTokenCount(body: Record<string, unknown>): number {
+  return Math.ceil(JSON.stringify({ system: body.system, messages: body.messages, tools: body.tools }).length / 4);
+}
+
 /** Start-up settings of the fake Anthropic upstream. */
 export interface FakeAnthropicOptions {
   /** Reply when nothing is queued (also what reset() restores). Default `{}`: the deterministic echo. */
@@ -68,6 +73,27 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     }
   }
 
+  /**
+   * Token counting: like the real endpoint it refuses fields outside the counted input (max_tokens,
+   * stream, sampling). The count is a fixed function of the body, documented so tests can assert it:
+   * the characters of JSON.stringify({ system, messages, tools }) divided by 4, rounded up.
+   */
+  function countTokens(exchange: Exchange): void {
+    const body = exchange.recorded.body as Record<string, unknown> | undefined;
+    const allowed = new Set(['model', 'messages', 'system', 'tools', 'tool_choice', 'thinking', 'mcp_servers']);
+    const extra = Object.keys(body ?? {}).filter((field) => !allowed.has(field));
+    if (!body || typeof body.model !== 'string' || !Array.isArray(body.messages) || extra.length > 0) {
+      exchange.sendJson(400, anthropicErrorBody({ status: 400, message: extra.length ? `${extra[0]}: Extra inputs are not permitted` : 'model and messages are required' }));
+      return;
+    }
+    const reply = script.next(body);
+    if (reply.error) {
+      exchange.sendJson(reply.error.status, reply.error.body ?? anthropicErrorBody(reply.error));
+      return;
+    }
+    exchange.sendJson(200, { input_tokens: fakeTokenCount(body) });
+  }
+
   /** Returns an error to send when the headers are not what the real API demands. */
   function headerProblem(headers: Readonly<Record<string, string>>): { status: number; message: string } | undefined {
     const bearer = headers.authorization?.match(/^Bearer (.+)$/)?.[1];
@@ -86,6 +112,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       return;
     }
     if (method === 'POST' && path === '/v1/messages') return messages(exchange);
+    if (method === 'POST' && path === '/v1/messages/count_tokens') return countTokens(exchange);
     if (batchApi.handle(exchange)) return;
     exchange.sendJson(404, anthropicErrorBody({ status: 404, message: `Unknown route ${method} ${path}` }));
   });

@@ -126,6 +126,9 @@ export const messagesRequestSchema = z.looseObject({
 /** A Messages API request body. */
 export type AnthropicMessagesRequest = z.infer<typeof messagesRequestSchema>;
 
+/** `POST /v1/messages/count_tokens`: a Messages body without the reply's settings (max_tokens is not needed). */
+export const countTokensRequestSchema = messagesRequestSchema.extend({ max_tokens: z.number().int().positive().optional() });
+
 export const stopReasonSchema = z.enum([
   'end_turn',
   'max_tokens',

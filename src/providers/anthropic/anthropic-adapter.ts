@@ -13,6 +13,9 @@ import { dispatchText, type TextAnswer } from '../dispatch-text.ts';
 import { withTimeout, type TimedSignal } from '../timed-signal.ts';
 import { dropQueuedAborts } from '../drop-queued-aborts.ts';
 
+/** The fields of a Messages body that Anthropic's count_tokens accepts. */
+const COUNT_TOKENS_FIELDS = ['model', 'messages', 'system', 'tools', 'tool_choice', 'thinking', 'mcp_servers'] as const;
+
 export interface AnthropicAdapterOptions {
   name: string;
   baseUrl: string;
@@ -102,6 +105,36 @@ export class AnthropicAdapter implements ProviderAdapter {
     const parsed = messagesResponseSchema.safeParse(json);
     if (!parsed.success) throw new UpstreamError('protocol', `upstream ${this.name} sent a malformed message`);
     return { response: anthropicResponseToChat(parsed.data), native: { protocol: 'anthropic', body: json as Record<string, unknown> } };
+  }
+
+  /**
+   * Anthropic's free token counter. It takes only the fields that shape the input (a Messages body's
+   * max_tokens, stream or sampling settings are refused there), so those are all that is sent.
+   */
+  async countTokens(request: ChatRequest, options: CallOptions): Promise<number> {
+    const source = options.nativeAnthropic ? { ...options.nativeAnthropic, model: request.model } : (chatRequestToAnthropic(request, request.model).body as Record<string, unknown>);
+    const body: Record<string, unknown> = {};
+    for (const field of COUNT_TOKENS_FIELDS) if (source[field] !== undefined) body[field] = source[field];
+    let answer: TextAnswer;
+    try {
+      answer = await dispatchText(
+        this.#pool,
+        { path: `${this.#basePath}/v1/messages/count_tokens`, method: 'POST', headers: this.#headers, body: JSON.stringify(body), headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs },
+        options.signal,
+        options.timeoutMs,
+      );
+    } catch (error) {
+      throw this.#mapError(error, undefined, options.signal);
+    }
+    if (answer.statusCode >= 300) throw httpFailureFromText(this.name, answer.statusCode, answer.headers, answer.text, this.#secrets);
+    let tokens: unknown;
+    try {
+      tokens = (JSON.parse(answer.text) as { input_tokens?: unknown }).input_tokens;
+    } catch {
+      throw new UpstreamError('protocol', `upstream ${this.name} sent a token count that is not JSON`);
+    }
+    if (typeof tokens !== 'number' || !Number.isInteger(tokens) || tokens < 0) throw new UpstreamError('protocol', `upstream ${this.name} sent a malformed token count`);
+    return tokens;
   }
 
   async stream(request: ChatRequest, options: CallOptions): Promise<AsyncIterable<ChatChunk>> {
