@@ -121,6 +121,48 @@ describe('micro-batching', () => {
     expect(records.reduce((sum, record) => sum + record.costNano, 0)).toBe(148_000 + 64_000);
   });
 
+  it('serves the answer a content filter stopped as it is (finish_reason content_filter), asking alone only the items it never reached', async () => {
+    // The filter stops the pack inside answer [2]; [3] was never written. Alone, every review gets a label.
+    upstream.setDefault((body) => {
+      const user = (body.messages as { content: string }[]).at(-1)?.content ?? '';
+      const numbered = [...user.matchAll(/^\[(\d+)\] (.*)$/gm)];
+      if (numbered.length === 0) return { text: user.includes('bad') ? 'negative' : 'positive', usage: { promptTokens: 60, completionTokens: 1 } };
+      return { text: `[1] ${numbered[0][2].includes('bad') ? 'negative' : 'positive'}\n[2] I can`, finishReason: 'content_filter', usage: { promptTokens: 100, completionTokens: 8 } };
+    });
+    const reviews = ['great speaker', 'bad hinge', 'love the case'];
+    const results = await Promise.all(reviews.map((review) => ask('small', review)));
+    const byItem = (item: string) => results.find(({ response }) => response.headers.get('x-frugal-micro-batch') === item)!;
+    const filtered = byItem('2/3').data.choices[0];
+    expect(filtered).toMatchObject({ message: { content: 'I can' }, finish_reason: 'content_filter' });
+    expect(byItem('1/3').data.choices[0].finish_reason).toBe('stop');
+    expect(byItem('3/3').data.choices[0].finish_reason).toBe('stop');
+    // One packed call and one separate call for the item the filter kept the pack from reaching; none for the filtered one.
+    const calls = upstream.requestsTo('/v1/chat/completions');
+    expect(calls).toHaveLength(2);
+    const third = reviews[results.indexOf(byItem('3/3'))];
+    expect((calls[1].body.messages as { content: string }[]).at(-1)?.content).toBe(third);
+    const record = await ledger(byItem('2/3').response.headers.get('x-frugal-request-id')!);
+    expect(record.attempts.map((attempt: { status: string }) => attempt.status)).toEqual(['ok']);
+  });
+
+  it('treats a pack that ends with no finish_reason (null) as possibly cut off: its last item is asked alone', async () => {
+    upstream.setDefault((body) => {
+      const reply = packedAnswerer()(body);
+      const packed = /^\[1\] /m.test((body.messages as { content: string }[]).at(-1)?.content ?? '');
+      return packed ? { ...reply, finishReason: null as unknown as string } : reply;
+    });
+    const reviews = ['great lamp', 'bad cable', 'love the strap'];
+    const results = await Promise.all(reviews.map((review) => ask('small', review)));
+    expect(results.map(({ data }) => data.choices[0].message.content)).toEqual(['positive', 'negative', 'positive']);
+    expect(results.map(({ data }) => data.choices[0].finish_reason)).toEqual(['stop', 'stop', 'stop']);
+    const calls = upstream.requestsTo('/v1/chat/completions');
+    expect(calls).toHaveLength(2);
+    const last = results.findIndex(({ response }) => response.headers.get('x-frugal-micro-batch') === '3/3');
+    expect((calls[1].body.messages as { content: string }[]).at(-1)?.content).toBe(reviews[last]);
+    const record = await ledger(results[last].response.headers.get('x-frugal-request-id')!);
+    expect(record.trace.some((decision: { detail: string }) => /asked alone: .*cut off \(finish_reason missing\)/.test(decision.detail))).toBe(true);
+  });
+
   it('never serves an answer longer than the item\'s own max_tokens: it is asked alone with its limit', async () => {
     // The model answers at length in the pack; alone, it stops at max_tokens (a word a token here).
     upstream.setDefault((body) => {

@@ -20,11 +20,15 @@ export interface PackItem {
  * - `usage` = the tokens a separate call would have used — its own prompt alone and its own answer,
  *   counted with the tokenizer and scaled to the provider's count of the packed call — so the ledger's
  *   baseline is "separate calls" and the difference is the `micro_batch` saving;
- * - an item whose answer cannot be parsed, whose answer was the last one of a packed call that did
- *   not end with `stop` (cut off by max_tokens: that answer may be partial), or whose answer is longer
- *   than its own max_tokens keeps its (charged, rejected) share and is asked alone, with its own limit.
+ * - an item whose answer cannot be parsed, whose answer was the last one of a packed call that ended
+ *   with `length`, null, no finish_reason or anything else but `stop`/`content_filter` (that answer
+ *   may be partial), or whose answer is longer than its own max_tokens keeps its (charged, rejected)
+ *   share and is asked alone, with its own limit;
+ * - the last answer of a packed call that ended with `content_filter` is served as the filter left it,
+ *   with finish_reason `content_filter` (as its own call would have ended).
  * So an item served from the pack always has a complete answer within its own max_tokens, with
- * finish_reason `stop`. A pack of one, or a packed call that fails, falls back to separate calls.
+ * finish_reason `stop`, or its filtered answer with `content_filter`. A pack of one, or a packed call
+ * that fails, falls back to separate calls.
  */
 export async function runPack(next: ChatHandler, items: PackItem[]): Promise<void> {
   if (items.length === 1) return settle(items[0], () => next(items[0].request, items[0].context));
@@ -56,10 +60,19 @@ export async function runPack(next: ChatHandler, items: PackItem[]): Promise<voi
   }
   const text = response.choices[0]?.message.content ?? '';
   const answers = parseNumberedAnswers(text, items.length);
-  // A pack that did not end with `stop` (e.g. `length`: cut off by max_tokens) may have cut its last
-  // answer in the middle; that one is never served as complete.
+  // How the packed call ended says what its last answer is worth (every earlier answer is followed by
+  // another marker, so it is complete):
+  // - `stop`: the last answer is complete too;
+  // - `content_filter`: the provider's filter stopped the output inside the last answer, so that item
+  //   gets the answer as the filter left it, with finish_reason `content_filter` — what its own call
+  //   would have given; asking it alone would pay for the same filtered answer again;
+  // - `length`, null or missing (an upstream that omits it says nothing about how the output ended) or
+  //   anything else: the last answer may have been cut in the middle, so it is never served as
+  //   complete: that item is asked alone.
+  // Items with no answer at all (never reached, or unparsable) are asked alone in every case.
   const finishReason = response.choices[0]?.finish_reason;
   const cutNumber = finishReason === 'stop' ? undefined : lastAnswerNumber(text, items.length);
+  const filteredNumber = finishReason === 'content_filter' ? cutNumber : undefined;
   const accepted = [...packContext.attempts].reverse().find((attempt) => attempt.status === 'ok');
   const packUsage = packContext.usage ?? accepted?.usage;
   const packCost = packContext.attempts.reduce((sum, attempt) => sum + attempt.costNano, 0);
@@ -77,17 +90,19 @@ export async function runPack(next: ChatHandler, items: PackItem[]): Promise<voi
 
   const outputCount = answerTokens.map((tokens) => Math.max(tokens, Math.round(tokens * outputScale)));
   const refusals = items.map((_, index): string | undefined => {
-    if (answers[index] === undefined) {
-      return finishReason === 'stop' || finishReason === undefined ? 'its numbered answer could not be parsed' : `its numbered answer is missing from the packed call (finish_reason ${finishReason})`;
-    }
-    if (cutNumber === index + 1) return `its answer was the last of a packed call cut off (finish_reason ${finishReason}) and may be partial`;
     const limit = limits[index];
-    if (limit !== undefined && outputCount[index] > limit) return `its answer (${outputCount[index]} tokens) is longer than its max_tokens (${limit})`;
-    return undefined;
+    const overLimit = limit !== undefined && outputCount[index] > limit ? `its answer (${outputCount[index]} tokens) is longer than its max_tokens (${limit})` : undefined;
+    // The filtered answer is served even when the filter left nothing of it.
+    if (filteredNumber === index + 1) return overLimit;
+    if (answers[index] === undefined) {
+      return finishReason === 'stop' ? 'its numbered answer could not be parsed' : `its numbered answer is missing from the packed call (finish_reason ${finishReason ?? 'missing'})`;
+    }
+    if (cutNumber === index + 1) return `its answer was the last of a packed call cut off (finish_reason ${finishReason ?? 'missing'}) and may be partial`;
+    return overLimit;
   });
 
   await Promise.all(items.map((item, index) => {
-    const answer = refusals[index] === undefined ? answers[index] : undefined;
+    const answer = refusals[index] !== undefined ? undefined : filteredNumber === index + 1 ? (answers[index] ?? '') : answers[index];
     const attempt: Attempt = {
       provider: accepted?.provider ?? 'unknown', model: accepted?.model ?? packed.model, upstreamModel: accepted?.upstreamModel ?? packed.model,
       purpose: 'answer', status: answer === undefined ? 'rejected' : 'ok', latencyMs: accepted?.latencyMs ?? 0, usage: shareUsage[index], costNano: shareCost[index],
@@ -108,7 +123,7 @@ export async function runPack(next: ChatHandler, items: PackItem[]): Promise<voi
     const itemResponse: ChatResponse = {
       ...response,
       id: `${response.id}-${index + 1}`,
-      choices: [{ index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop' }],
+      choices: [{ index: 0, message: { role: 'assistant', content: answer }, finish_reason: filteredNumber === index + 1 ? 'content_filter' : 'stop' }],
       usage: usageToOpenAI(shareUsage[index]),
     };
     return settle(item, async () => ({ kind: 'response', response: itemResponse }));
