@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config/config-error.ts';
 import { commandRegistrars } from './commands/index.ts';
+import { formatTable } from './format-table.ts';
 
 // Only what commander needs to parse and print --help is imported up front: each action imports its
 // implementation (the gateway, providers, price book, …) when it runs, so `frugal --help` and every
@@ -133,7 +134,7 @@ export function buildCli(): Command {
         kind: model.kind ?? '',
         simulated: model.simulated ? 'yes' : '',
       }));
-      console.table(rows);
+      console.log(formatTable(rows));
       const routes = Object.keys(config.routes);
       if (routes.length > 0) console.log(`routes: ${routes.join(', ')}`);
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));

@@ -11,6 +11,7 @@ import { buildEmbedder } from '../../pipeline/cache/build-semantic-cache.ts';
 import type { Embedder } from '../../pipeline/cache/semantic/embedder.ts';
 import { evalCache, type CacheEvaluation } from '../../pipeline/cache/semantic/eval-cache.ts';
 import { DEFAULT_GUARDS } from '../../pipeline/cache/semantic/precision-guards.ts';
+import { formatTable } from '../format-table.ts';
 
 /** Flags of `frugal eval cache`. */
 export interface EvalCacheCommandOptions {
@@ -73,7 +74,7 @@ function withProgress(embedder: Embedder, lines: string[], onProgress?: (done: n
 function printEvaluation(evaluation: CacheEvaluation): void {
   const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
   console.log(`pairs: ${evaluation.pairs} (skipped ${evaluation.skipped} invalid lines), vetoed by guards: ${evaluation.vetoed}, embedding cost: $${formatUsd(evaluation.costNano)}`);
-  console.table(
+  console.log(formatTable(
     evaluation.curve.map((point) => ({
       threshold: point.threshold.toFixed(2) + (point.threshold === evaluation.threshold ? ' ←' : ''),
       precision: percent(point.precision),
@@ -81,7 +82,7 @@ function printEvaluation(evaluation: CacheEvaluation): void {
       f1: point.f1.toFixed(3),
       hits: point.hits,
     })),
-  );
+ ));
   console.log(`operating point (threshold ${evaluation.threshold}): precision ${percent(evaluation.precision)}, recall ${percent(evaluation.recall)}, F1 ${evaluation.f1.toFixed(3)}`);
   printInvalidLines(evaluation);
 }

@@ -8,6 +8,7 @@ import { evalRouter, type RouterEvaluation } from '../../pipeline/route/eval-rou
 import { evalTask, type TaskEvaluation } from '../../pipeline/route/eval-task.ts';
 import { parseOutcomes, type OutcomesLine } from '../../pipeline/route/outcomes.ts';
 import { TASK_CLASSES } from '../../pipeline/route/task-class.ts';
+import { formatTable } from '../format-table.ts';
 
 /** A progress callback that draws a bar on a terminal (stderr) and does nothing otherwise. */
 export function terminalProgress(label: string): { update: (done: number, total: number, phase?: string) => void; stop: () => void } {
@@ -85,18 +86,18 @@ const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 
 function printRouterEvaluation(evaluation: RouterEvaluation): void {
   console.log(`prompts: ${evaluation.prompts}, ${evaluation.folds}-fold cross-validation (held-out prompts only), baseline: ${evaluation.baseline_model}`);
-  console.table(Object.entries(evaluation.models).map(([model, figures]) => ({ model, quality: figures.quality.toFixed(3), cost_usd: figures.cost_usd })));
+  console.log(formatTable(Object.entries(evaluation.models).map(([model, figures]) => ({ model, quality: figures.quality.toFixed(3), cost_usd: figures.cost_usd }))));
   // The full curve has up to 200 points; a dozen evenly spaced ones show its shape (--json has all).
   const step = Math.max(1, Math.floor(evaluation.points.length / 12));
   const shown = evaluation.points.filter((_, index) => index % step === 0 || index === evaluation.points.length - 1);
-  console.table(
+  console.log(formatTable(
     shown.map((point) => ({
       threshold: point.threshold.toFixed(3),
       ...Object.fromEntries(Object.entries(point.share).map(([model, share]) => [`share ${model}`, percent(share)])),
       quality: point.quality.toFixed(3),
       cost_usd: point.cost_usd,
     })),
-  );
+ ));
   const at = evaluation.at_95;
   if (!at) console.log(`no threshold keeps ${percent(evaluation.quality_target)} of ${evaluation.baseline_model}'s quality`);
   else {
@@ -131,7 +132,7 @@ function printRouterEvaluation(evaluation: RouterEvaluation): void {
 function printTaskEvaluation(evaluation: TaskEvaluation): void {
   console.log(`prompts: ${evaluation.total}, accuracy ${percent(evaluation.accuracy)} (${evaluation.by_rule} decided by rules)`);
   console.log('confusion (rows: labelled, columns: predicted)');
-  console.table(Object.fromEntries(TASK_CLASSES.map((expected) => [expected, { ...evaluation.confusion[expected], recall: percent(evaluation.per_class[expected].recall) }])));
+  console.log(formatTable(TASK_CLASSES.map((expected) => ({ labelled: expected, ...evaluation.confusion[expected], recall: percent(evaluation.per_class[expected].recall) }))));
 }
 
 /** What `frugal eval router` does (its flags are defined in ../commands/eval.ts). */

@@ -5,6 +5,7 @@ import { createVirtualKey } from '../../keys/create-virtual-key.ts';
 import type { KeyStore } from '../../keys/key-store.ts';
 import { openKeyStore } from '../../keys/open-key-store.ts';
 import { keyToJson, servableNames, unknownKeyModels, type CreateKeyInput, type VirtualKey } from '../../keys/virtual-key.ts';
+import { formatTable } from '../format-table.ts';
 
 /** Where the CLI finds the keys: the same place `frugal serve` with this config would. */
 export interface KeysCommandOptions {
@@ -95,7 +96,7 @@ export async function keysListCommand(flags: KeysCommandOptions & { json?: boole
     console.log('No virtual keys yet. Create one with: frugal keys create --name NAME');
     return;
   }
-  console.table(
+  console.log(formatTable(
     list.map((key) => ({
       id: key.id,
       name: key.name,
@@ -108,7 +109,7 @@ export async function keysListCommand(flags: KeysCommandOptions & { json?: boole
       budgets: describeBudgets(key),
       created: new Date(key.createdAt).toISOString(),
     })),
-  );
+ ));
 }
 
 /** `frugal keys revoke <id>`. */
