@@ -1,3 +1,4 @@
+import { errors } from '../../errors/codes.ts';
 import { messageText, type ChatRequest, type ChatResponse } from '../../protocol/openai/chat-schema.ts';
 import { costOf } from '../../pricing/price-book.ts';
 import { usageToOpenAI, type TokenUsage } from '../../pricing/usage.ts';
@@ -28,9 +29,19 @@ export interface PackItem {
  *   with finish_reason `content_filter` (as its own call would have ended).
  * So an item served from the pack always has a complete answer within its own max_tokens, with
  * finish_reason `stop`, or its filtered answer with `content_filter`. A pack of one, or a packed call
- * that fails, falls back to separate calls.
+ * that fails, falls back to separate calls. An item whose client left before the pack was sent is
+ * dropped unsent (499 client_closed).
  */
-export async function runPack(next: ChatHandler, items: PackItem[]): Promise<void> {
+export async function runPack(next: ChatHandler, waiting: PackItem[]): Promise<void> {
+  // A client that left during the window gets no place in the pack (whose call ignores each client's
+  // signal) and no call of its own.
+  const items = waiting.filter((item) => {
+    if (!item.context.signal.aborted) return true;
+    item.context.trace.push({ stage: 'micro_batch', detail: 'the client left while the request waited to be packed: not sent' });
+    item.reject(errors.clientClosed());
+    return false;
+  });
+  if (items.length === 0) return;
   if (items.length === 1) return settle(items[0], () => next(items[0].request, items[0].context));
   const first = items[0];
   const system = first.request.messages.length === 2 ? messageText(first.request.messages[0].content) : undefined;

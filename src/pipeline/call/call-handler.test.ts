@@ -6,6 +6,7 @@ import { makeTestContext } from '../testing/make-test-context.ts';
 import type { ModelEntry } from '../types.ts';
 import { BreakerRegistry } from './circuit-breaker.ts';
 import { createCallHandler } from './call-handler.ts';
+import { UpstreamError } from '../../providers/upstream-error.ts';
 
 const price = priceFromSpec({ input: 1, output: 1 });
 
@@ -63,5 +64,57 @@ describe('call handler: a stream the consumer stops early (review)', () => {
     // 1000 input + 2000 output tokens at $1/M each = $0.003, not an estimate from the text.
     expect(context.attempts[0].costNano).toBe(3_000_000);
     expect(context.attempts[0].usage?.estimated).toBe(false);
+  });
+});
+
+describe('call handler: a client that left before the call', () => {
+  /** A provider that counts the calls it is asked to send, failing each of the first `failures` with `status`. */
+  function countingModel(failures = 0, status = 503, onCall: () => void = () => undefined) {
+    let calls = 0;
+    const answer = { id: 'c', object: 'chat.completion', created: 1, model: 'm-up', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
+    const provider = {
+      specVersion: 1,
+      name: 'counting',
+      type: 'openai-compatible',
+      priceFamily: undefined,
+      simulated: false,
+      chat: async () => {
+        calls += 1;
+        onCall();
+        if (calls <= failures) throw new UpstreamError('http', `upstream answered ${status}`, { status });
+        return { response: structuredClone(answer) };
+      },
+      stream: async () => {
+        calls += 1;
+        onCall();
+        return (async function* () {})();
+      },
+    } satisfies ProviderAdapter;
+    const deployment = { provider, upstreamModel: 'm-up', price };
+    return { model: (deployments = 1): ModelEntry => ({ name: 'm', price, simulated: false, deployments: Array.from({ length: deployments }, () => deployment) }), calls: () => calls };
+  }
+  const handlerWith = (maxRetries: number, baseDelayMs = 1) =>
+    createCallHandler({ retry: { maxRetries, baseDelayMs, maxDelayMs: baseDelayMs, timeoutMs: 1_000, maxRetryAfterMs: 1_000 }, breakers: new BreakerRegistry({ failureThreshold: 5, cooldownMs: 1_000 }), random: () => 1 });
+  const plain: ChatRequest = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
+
+  it('sends nothing upstream for a client already gone, streamed or not, and answers 499 client_closed', async () => {
+    for (const stream of [false, true]) {
+      const counting = countingModel();
+      const controller = new AbortController();
+      controller.abort(new Error('client closed the connection'));
+      const context = makeTestContext({ target: counting.model(), stream, signal: controller.signal });
+      await expect(handlerWith(2)({ ...plain, stream }, context)).rejects.toMatchObject({ code: 'client_closed', status: 499 });
+      expect(counting.calls()).toBe(0);
+      expect(context.attempts).toEqual([]);
+    }
+  });
+
+  it('does not retry, nor fall back to the next deployment, for a client that left during the failed attempt', async () => {
+    // A 401 is not retried and moves to the next deployment; the client leaves while the first one answers.
+    const controller = new AbortController();
+    const counting = countingModel(1, 401, () => controller.abort(new Error('client closed the connection')));
+    const context = makeTestContext({ target: counting.model(2), signal: controller.signal });
+    await expect(handlerWith(2)(plain, context)).rejects.toMatchObject({ code: 'client_closed' });
+    expect(counting.calls()).toBe(1);
   });
 });

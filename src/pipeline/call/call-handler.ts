@@ -42,6 +42,10 @@ export function createCallHandler(options: CallHandlerOptions): ChatHandler {
     for (const deployment of target.deployments) {
       const breaker = options.breakers.get(`${deployment.provider.name}/${deployment.upstreamModel}`);
       for (let retry = 0; retry <= options.retry.maxRetries; retry++) {
+        // A client already gone (it left while the request waited: a backoff, an earlier stage's own
+        // call, a micro-batch window) gets no upstream call, and takes no half-open breaker probe:
+        // checked before every attempt — the first, each retry, the next deployment.
+        if (context.signal.aborted) throw errors.clientClosed();
         if (!breaker.tryAcquire()) {
           skippedByBreaker += 1;
           context.trace.push({ stage: 'call', detail: `breaker open for ${deployment.provider.name}/${deployment.upstreamModel}, skipped` });
