@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { startFakeOpenAI } from './support/fake-openai-upstream.ts';
 import type { FakeUpstream } from './support/fake-upstream.ts';
-import { startTestGateway, type TestGateway } from './helpers/start-test-gateway.ts';
+import { eventually, startTestGateway, type TestGateway } from './helpers/start-test-gateway.ts';
+import { cacheRuntimeFor } from '../src/pipeline/cache/gateway-cache-stage.ts';
 import { requireService, testRedisUrl } from '../src/store/contract/require-service.ts';
 
 let upstream: FakeUpstream;
@@ -127,6 +128,46 @@ describe.skipIf(!redisUp)('Redis cache shared by two gateway replicas', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(await ask(replicaB, 'faq', 'how long does a refund take')).toEqual({ text: 'Refunds take 5 working days.', cache: 'semantic-hit' });
     expect(upstream.requestsTo('/v1/chat/completions')).toHaveLength(2);
+  });
+
+  describe('a purge on one replica reaches the semantic index the other holds in memory', () => {
+    const askWithSystem = async (frugal: TestGateway, system: string, content: string) => {
+      const client = new OpenAI({ baseURL: `${frugal.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+      const { data, response } = await client.chat.completions
+        .create({ model: 'faq', messages: [{ role: 'system', content: system }, { role: 'user', content }] })
+        .withResponse();
+      return { text: data.choices[0].message.content, cache: response.headers.get('x-frugal-cache') };
+    };
+
+    /** A stores a bad answer; B serves it as a semantic hit (so B holds the namespace in memory). */
+    async function badAnswerOnBoth(system: string) {
+      upstream.reset();
+      upstream.script({ text: 'A bad answer.' }, { text: 'A fresh answer.' });
+      expect((await askWithSystem(replicaA, system, 'How long does a refund take?')).cache).toBe('miss');
+      // A writes its index one second after the add; write it now instead of waiting.
+      await cacheRuntimeFor(replicaA.gateway)!.semantic!.flush();
+      expect(await askWithSystem(replicaB, system, 'how long does a refund take')).toEqual({ text: 'A bad answer.', cache: 'semantic-hit' });
+    }
+
+    it('purge by route: B stops serving the purged answer, as a semantic or an exact hit', async () => {
+      const system = `Purge by route ${randomUUID()}`;
+      await badAnswerOnBoth(system);
+      expect((await fetch(`${replicaA.url}/admin/cache?route=faq`, { method: 'DELETE' })).status).toBe(200);
+      // The exact question is answered afresh, not from the purged entry (B checks the store every 100 ms)…
+      await eventually(async () => expect(await askWithSystem(replicaB, system, 'How long does a refund take?')).toEqual({ text: 'A fresh answer.', cache: 'miss' }));
+      // …and the reworded one now gets that fresh answer.
+      expect(await askWithSystem(replicaB, system, 'how long does a refund take')).toEqual({ text: 'A fresh answer.', cache: 'semantic-hit' });
+      expect(upstream.requestsTo('/v1/chat/completions')).toHaveLength(2);
+    });
+
+    it('purge of the semantic indexes alone (prefix s:): B stops answering from its copy within its sync interval', async () => {
+      const system = `Purge of indexes ${randomUUID()}`;
+      await badAnswerOnBoth(system);
+      expect((await fetch(`${replicaA.url}/admin/cache?prefix=s:`, { method: 'DELETE' })).status).toBe(200);
+      await eventually(async () => expect(await askWithSystem(replicaB, system, 'how long does a refund take')).toEqual({ text: 'A fresh answer.', cache: 'miss' }));
+      // The answers themselves were not purged: the exact question is still an exact hit.
+      expect(await askWithSystem(replicaB, system, 'How long does a refund take?')).toEqual({ text: 'A bad answer.', cache: 'hit' });
+    });
   });
 
   it('purges on every replica through the shared store', async () => {

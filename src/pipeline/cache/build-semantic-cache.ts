@@ -45,6 +45,7 @@ export function buildSemanticCache(wiring: SemanticWiring): SemanticCache | unde
     // A small token beside each index, so replicas sharing the store notice each other's writes.
     getVersion: (namespace) => wiring.store.get(wiring.keys.semanticIndexVersion(namespace)),
     setVersion: (namespace, version) => wiring.store.set(wiring.keys.semanticIndexVersion(namespace), version, { ttlMs }),
+    getPurgeGeneration: () => wiring.store.get(wiring.keys.purgeGeneration()),
   };
   return new SemanticCache({
     embedder: buildEmbedder(wiring),

@@ -76,6 +76,14 @@ export class CacheKeys {
     return `${this.prefix}s:${namespace}#v`;
   }
 
+  /**
+   * Changes with every purge; written into each semantic index's change token, so replicas tell a
+   * write made after a purge from one that raced theirs.
+   */
+  purgeGeneration(): string {
+    return `${this.prefix}purge-generation`;
+  }
+
   /** Prefixes to delete for a purge; `undefined` parts match everything. */
   purgePrefixes(filter: { tenant?: string; model?: string }, knownModels: readonly string[]): string[] {
     if (filter.model !== undefined && filter.tenant !== undefined) {

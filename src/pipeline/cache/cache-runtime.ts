@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ChatRequest, ChatResponse } from '../../protocol/openai/chat-schema.ts';
 import type { KeyValueStore } from '../../store/types.ts';
@@ -122,9 +122,15 @@ export class CacheRuntime {
       filter.prefix !== undefined
         ? [this.keys.prefix + filter.prefix]
         : this.keys.purgePrefixes({ tenant: filter.tenant, model: filter.route }, known);
+    // A new purge generation after the deletes, so that no replica writes the purged semantic
+    // entries back (semantic-cache.ts). It is not one of the purged entries, though a prefix may cover it.
+    const generation = this.keys.purgeGeneration();
+    const covered = this.semantic !== undefined && prefixes.some((prefix) => generation.startsWith(prefix));
+    const countedAway = covered && (await this.store.get(generation)) !== undefined ? 1 : 0;
     let removed = 0;
     for (const prefix of prefixes) removed += await this.store.deletePrefix(prefix);
-    return removed;
+    if (this.semantic) await this.store.set(generation, randomUUID());
+    return Math.max(0, removed - countedAway);
   }
 
   /** Route names from config; set by the gateway wiring so purge-by-tenant covers routes too. */

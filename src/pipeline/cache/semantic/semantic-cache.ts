@@ -14,13 +14,21 @@ export interface SemanticIndexStore {
   get(key: string): Promise<Uint8Array | string | undefined>;
   set(key: string, value: Uint8Array): Promise<void>;
   /**
-   * A small token that changes with every write of a namespace's index. With both of these the
-   * cache shares its indexes live between replicas on one store: it merges the stored index
-   * before each write (so replicas do not overwrite each other's entries) and, at most every
-   * `syncIntervalMs`, checks the token of a namespace in use and merges what others added.
+   * A small token that changes with every write of a namespace's index (and is deleted with it by
+   * a purge). With both of these the cache shares its indexes live between replicas on one
+   * store: it merges the stored index before each write (so replicas do not overwrite each
+   * other's entries) and, at most every `syncIntervalMs`, checks the token of a namespace in use
+   * and takes in what others changed — their new entries, and the absence of what they removed
+   * or a purge deleted.
    */
   getVersion?(key: string): Promise<string | undefined>;
   setVersion?(key: string, version: string): Promise<void>;
+  /**
+   * A value that changes with every purge of the store (`DELETE /admin/cache`). Recorded in each
+   * change token, so that a replica does not mistake a write made after a purge for one that
+   * raced its own, and write purged entries back.
+   */
+  getPurgeGeneration?(): Promise<string | undefined>;
 }
 
 /** A cheap model asked "are these the same question?"; its cost is charged to the request. */
@@ -59,20 +67,23 @@ export interface SemanticCacheOptions {
   onProblem?: (problem: SemanticCacheProblem) => void;
 }
 
-/** Entries removed here are not merged back from other replicas' copies; this many per namespace are remembered. */
+/** Entries removed here are not taken back from other replicas' copies; this many per namespace are remembered. */
 const REMOVED_REMEMBERED = 10_000;
 
 /** What one namespace knows of the stored copy of its index. */
 interface NamespaceSync {
-  /** The stored token last read or written. */
+  /** The stored token last read or written; undefined when there was none (or it was deleted). */
   seen?: string;
+  /** Id of the stored copy this replica's last write was merged onto ('' when none), and the purge generation it saw. */
+  writtenParent?: string;
+  writtenGeneration?: string;
   checkedAt: number;
   running: boolean;
   /** Keys removed here (remove()), oldest first. */
   removed: Set<string>;
   /** Keys added here since the last write. */
   unwritten: Set<string>;
-  /** Keys added by the last write, until a later read confirms the stored copy has them. */
+  /** Keys added by the last write, until the next stored copy read shows whether they survived. */
   written: Set<string>;
 }
 
@@ -283,15 +294,21 @@ export class SemanticCache {
         return;
       }
       const state = this.syncState(namespace);
-      // Another replica may have written since this one last looked: keep its entries.
+      // Read before the stored copy: a purge landing in between is then seen by the merge below.
+      const generation = (await store.getPurgeGeneration?.()) ?? '';
+      // Another replica may have written (or a purge deleted the copy) since this one last looked:
+      // keep its entries, and do not write back what it dropped.
       await this.mergeStored(namespace, index, state);
       const written = new Set(state.unwritten);
       state.unwritten.clear();
       await store.set(namespace, index.serialize());
-      const version = randomUUID();
+      const parent = tokenId(state.seen);
+      const version = `${randomUUID()}/${parent}/${generation}`;
       await store.setVersion!(namespace, version);
       state.seen = version;
       state.written = written;
+      state.writtenParent = parent;
+      state.writtenGeneration = generation;
     } catch (error) {
       this.report(namespace, `store write failed: ${(error as Error).message}`);
     }
@@ -299,9 +316,10 @@ export class SemanticCache {
 
   /**
    * At most once per `syncIntervalMs` per namespace in use, before a lookup: read the stored
-   * token (one small read) and, when it changed, merge the stored index, so the lookup sees what
-   * other replicas added. Entries this replica wrote that the stored copy lacks (two replicas
-   * wrote at once and the other's write won) are written again. Lookups arriving meanwhile do not
+   * token (one small read) and, when it changed, bring the index in line with the stored copy, so
+   * the lookup sees what other replicas added and no longer sees what they removed or a purge
+   * deleted. Entries this replica wrote that the stored copy lacks because another replica wrote
+   * at the same time over the same copy are written again. Lookups arriving meanwhile do not
    * wait. Never throws.
    */
   private async maybeSync(namespace: string, index: VectorIndex): Promise<void> {
@@ -321,26 +339,40 @@ export class SemanticCache {
     }
   }
 
-  /** Merges the stored index into `index` when its token differs from the last one seen; true if it did. */
+  /**
+   * When the stored token differs from the last one seen, makes `index` the stored copy plus the
+   * entries added here and not yet written; true if it did. A token that is gone (the copy was
+   * purged, or expired with the longest cache TTL) leaves only those unwritten entries.
+   */
   private async mergeStored(namespace: string, index: VectorIndex, state: NamespaceSync): Promise<boolean> {
     const store = this.options.store;
     if (!store?.getVersion) return false;
     const version = await store.getVersion(namespace);
-    if (version === undefined || version === state.seen) return false;
-    const stored = await store.get(namespace);
-    state.seen = version;
-    if (stored === undefined) return false;
-    const merged = index.merge(stored, state.removed);
-    if (merged.problem) {
-      this.report(namespace, merged.problem);
+    if (version === state.seen) return false;
+    const stored = version === undefined ? undefined : await store.get(namespace);
+    // Entries of this replica's last write that the stored copy lacks are written again only when
+    // that copy was written onto the same copy as ours, with no purge in between (the two writes
+    // raced and ours lost). When its writer had merged ours, or wrote after a purge, it dropped
+    // them on purpose.
+    const raced =
+      version !== undefined &&
+      stored !== undefined &&
+      tokenPart(version, 1) === state.writtenParent &&
+      tokenPart(version, 2) === state.writtenGeneration;
+    const keep = raced ? new Set([...state.unwritten, ...state.written]) : state.unwritten;
+    const synced = index.syncWith(stored, keep, state.removed);
+    if (synced.problem) {
+      this.report(namespace, synced.problem);
+      state.seen = version;
       return false;
     }
-    for (const key of state.written) {
-      // Lost to a concurrent write: write it again.
-      if (!merged.storedKeys.has(key) && index.has(key)) state.unwritten.add(key);
+    // An index read as gone while its token is still there (a purge between the two reads) is read again next time.
+    state.seen = stored === undefined ? undefined : version;
+    if (raced) {
+      for (const key of state.written) if (!synced.storedKeys.has(key) && index.has(key)) state.unwritten.add(key);
     }
     state.written.clear();
-    for (const key of state.unwritten) if (merged.storedKeys.has(key)) state.unwritten.delete(key);
+    for (const key of state.unwritten) if (synced.storedKeys.has(key)) state.unwritten.delete(key);
     return true;
   }
 
@@ -365,4 +397,16 @@ export class SemanticCache {
   private report(namespace: string, message: string): void {
     this.options.onProblem?.({ namespace, message });
   }
+}
+
+/**
+ * A change token is `<id>/<id of the copy the write was merged onto>/<purge generation>`; a part
+ * that is missing (tokens of older versions) reads as ''.
+ */
+function tokenId(token: string | undefined): string {
+  return token === undefined ? '' : tokenPart(token, 0);
+}
+
+function tokenPart(token: string, position: 0 | 1 | 2): string {
+  return token.split('/')[position] ?? '';
 }

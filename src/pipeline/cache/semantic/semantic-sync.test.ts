@@ -3,10 +3,11 @@ import { localEmbedder } from './local-embedder.ts';
 import { SemanticCache, type SemanticIndexStore } from './semantic-cache.ts';
 import { VectorIndex } from './vector-index.ts';
 
-/** One store two "replicas" share, with change tokens, as the Redis-backed store provides. */
-function sharedStore(): SemanticIndexStore & { data: Map<string, Uint8Array | string>; versions: Map<string, string> } {
+/** One store two "replicas" share, with change tokens and a purge generation, as the Redis-backed store provides. */
+function sharedStore(): SemanticIndexStore & { data: Map<string, Uint8Array | string>; versions: Map<string, string>; purge(): void } {
   const data = new Map<string, Uint8Array | string>();
   const versions = new Map<string, string>();
+  let generation: string | undefined;
   return {
     data,
     versions,
@@ -14,7 +15,21 @@ function sharedStore(): SemanticIndexStore & { data: Map<string, Uint8Array | st
     set: async (key, value) => void data.set(key, value),
     getVersion: async (key) => versions.get(key),
     setVersion: async (key, version) => void versions.set(key, version),
+    getPurgeGeneration: async () => generation,
+    // What DELETE /admin/cache does to the indexes: delete them with their tokens, then a new generation.
+    purge: () => {
+      data.clear();
+      versions.clear();
+      generation = `purge-${Math.random()}`;
+    },
   };
+}
+
+function storedKeys(store: { data: Map<string, Uint8Array | string> }): string[] {
+  const stored = store.data.get(ns);
+  if (stored === undefined) return [];
+  const embedder = localEmbedder();
+  return VectorIndex.load(stored, { dimensions: embedder.dimensions, capacity: 100, embedderId: embedder.id }).index.keys();
 }
 
 function replicas(store: SemanticIndexStore) {
@@ -94,6 +109,58 @@ describe('semantic indexes shared live between replicas', () => {
     advance(2_001);
     expect(await eventuallyHits(b, 'Where can I download my invoices?')).toBe(true);
     expect((await b.lookup({ namespace: ns, question: 'How do I reset my password?' })).hit).toBe(false);
+  });
+
+  it('after a purge on another replica, a replica holding the purged entries stops hitting them at its next check', async () => {
+    const store = sharedStore();
+    const { a, b, advance } = replicas(store);
+    await a.add({ namespace: ns, question: 'How do I reset my password?', entryKey: 'e1' });
+    await a.flush();
+    expect((await b.lookup({ namespace: ns, question: 'how can i reset my password' })).hit).toBe(true);
+    store.purge();
+    advance(2_001);
+    await b.lookup({ namespace: ns, question: 'anything' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await b.lookup({ namespace: ns, question: 'how can i reset my password' })).toMatchObject({ hit: false, reason: 'no similar question' });
+    expect((await a.lookup({ namespace: ns, question: 'how can i reset my password' })).hit).toBe(false);
+  });
+
+  it('no replica writes purged entries back: neither one that writes after the purge nor the one that wrote them', async () => {
+    const store = sharedStore();
+    const { a, b, advance, make } = replicas(store);
+    await a.add({ namespace: ns, question: 'How do I reset my password?', entryKey: 'e1' });
+    await a.flush();
+    expect((await b.lookup({ namespace: ns, question: 'How do I reset my password?' })).hit).toBe(true);
+    store.purge();
+    // B still holds e1 in memory when it next writes (merge before write).
+    await b.add({ namespace: ns, question: 'Where can I download my invoices?', entryKey: 'e2' });
+    await b.flush();
+    expect(storedKeys(store)).toEqual(['e2']);
+    // A wrote e1 and sees a copy without it: a purge, not a race it lost, so e1 is not written again.
+    advance(2_001);
+    expect(await eventuallyHits(a, 'Where can I download my invoices?')).toBe(true);
+    expect((await a.lookup({ namespace: ns, question: 'How do I reset my password?' })).hit).toBe(false);
+    await a.add({ namespace: ns, question: 'How do I close my account?', entryKey: 'e3' });
+    await a.flush();
+    expect(storedKeys(store).sort()).toEqual(['e2', 'e3']);
+    // And a replica that loads the namespace now does not find e1 either.
+    expect((await make().lookup({ namespace: ns, question: 'How do I reset my password?' })).hit).toBe(false);
+  });
+
+  it('an entry one replica removed (its answer was gone) is dropped by the others at their next check', async () => {
+    const store = sharedStore();
+    const { a, b, advance } = replicas(store);
+    await a.add({ namespace: ns, question: 'How do I reset my password?', entryKey: 'e1' });
+    await a.add({ namespace: ns, question: 'Where can I download my invoices?', entryKey: 'e2' });
+    await a.flush();
+    expect((await b.lookup({ namespace: ns, question: 'How do I reset my password?' })).hit).toBe(true);
+    await b.remove({ namespace: ns, entryKey: 'e1' });
+    await b.flush();
+    advance(2_001);
+    await a.lookup({ namespace: ns, question: 'anything' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await a.lookup({ namespace: ns, question: 'How do I reset my password?' })).hit).toBe(false);
+    expect((await a.lookup({ namespace: ns, question: 'Where can I download my invoices?' })).hit).toBe(true);
   });
 
   it('syncs nothing with the interval set to 0', async () => {

@@ -243,28 +243,40 @@ export class VectorIndex {
   }
 
   /**
-   * Adds the entries of a stored index (another replica's write) that this index does not hold,
-   * except the keys in `skip` (entries this replica removed). Entries already here keep their
-   * place. Never throws: unreadable data merges nothing and is reported as `problem`.
-   * `storedKeys` is every key the stored index held, so the caller can tell what it lacks.
+   * Brings this index in line with the stored copy (another replica's write, or its absence):
+   * entries here that the stored copy lacks are dropped — another replica removed or evicted
+   * them, or an admin purge deleted the copy — except the keys in `keep` (entries this replica
+   * added and has not written yet); stored entries missing here are added, except the keys in
+   * `skip` (entries this replica removed). `data` undefined means the stored copy is gone.
+   * Entries already here keep their place. Never throws: unreadable data changes nothing and is
+   * reported as `problem`. `storedKeys` is every key the stored index held.
    */
-  merge(data: Uint8Array | string, skip: ReadonlySet<string> = new Set()): { added: number; storedKeys: Set<string>; problem?: string } {
+  syncWith(
+    data: Uint8Array | string | undefined,
+    keep: ReadonlySet<string>,
+    skip: ReadonlySet<string> = new Set(),
+  ): { added: number; dropped: number; storedKeys: Set<string>; problem?: string } {
+    let entries: ReturnType<typeof readEntries>;
     try {
-      const bytes = typeof data === 'string' ? Buffer.from(data, 'base64') : data;
-      const entries = readEntries(bytes, this);
-      const storedKeys = new Set<string>();
-      let added = 0;
-      // Oldest first, as in load: when the union is over capacity the oldest go first.
-      for (const entry of entries) {
-        storedKeys.add(entry.key);
-        if (this.slotByKey.has(entry.key) || skip.has(entry.key)) continue;
-        this.addSparse(entry.key, entry.indices, entry.values, entry.payload);
-        added++;
-      }
-      return { added, storedKeys };
+      entries = data === undefined ? [] : readEntries(typeof data === 'string' ? Buffer.from(data, 'base64') : data, this);
     } catch (error) {
-      return { added: 0, storedKeys: new Set(), problem: `stored vector index not merged: ${(error as Error).message}` };
+      return { added: 0, dropped: 0, storedKeys: new Set(), problem: `stored vector index not merged: ${(error as Error).message}` };
     }
+    const storedKeys = new Set(entries.map((entry) => entry.key));
+    let dropped = 0;
+    for (const key of [...this.slotByKey.keys()]) {
+      if (storedKeys.has(key) || keep.has(key)) continue;
+      this.delete(key);
+      dropped++;
+    }
+    let added = 0;
+    // Oldest first, as in load: when the union is over capacity the oldest go first.
+    for (const entry of entries) {
+      if (this.slotByKey.has(entry.key) || skip.has(entry.key)) continue;
+      this.addSparse(entry.key, entry.indices, entry.values, entry.payload);
+      added++;
+    }
+    return { added, dropped, storedKeys };
   }
 
   private addSparse(key: string, indices: Uint32Array, values: Float32Array, payload: string): void {
