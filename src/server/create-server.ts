@@ -7,6 +7,7 @@ import { Authenticator, type VirtualKeyResolver } from './auth.ts';
 import { sendError, sendJson } from './http-exchange.ts';
 import { chatCompletionsHandler } from './handlers/chat-completions.ts';
 import { messagesHandler } from './handlers/messages.ts';
+import { responsesHandler } from './handlers/responses.ts';
 import { countTokensHandler } from './handlers/count-tokens.ts';
 import { embeddingsHandler } from './handlers/embeddings.ts';
 import { modelHandler, modelsHandler } from './handlers/models.ts';
@@ -38,6 +39,7 @@ export function createFrugalServer(gateway: Gateway, extensions: ServerExtension
     .on('POST', '/v1/chat/completions', chatCompletionsHandler(gateway, authenticator))
     .on('POST', '/chat/completions', chatCompletionsHandler(gateway, authenticator))
     .on('POST', '/v1/messages', messagesHandler(gateway, authenticator))
+    .on('POST', '/v1/responses', responsesHandler(gateway, authenticator))
     .on('POST', '/v1/messages/count_tokens', countTokensHandler(gateway, authenticator))
     .on('POST', '/v1/embeddings', embeddingsHandler(gateway, authenticator))
     .on('GET', '/v1/models', modelsHandler(gateway, authenticator))
