@@ -1,20 +1,30 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { startFakeOpenAI } from './support/fake-openai-upstream.ts';
+import { startFakeAnthropic } from './support/fake-anthropic-upstream.ts';
 import type { FakeUpstream } from './support/fake-upstream.ts';
 import { eventually, startTestGateway, type TestGateway } from './helpers/start-test-gateway.ts';
 
 const OPENAI_KEY = 'sk-test-openai-SECRET-responses-01';
+const ANTHROPIC_KEY = 'sk-ant-test-SECRET-responses-02';
 
 let upstream: FakeUpstream;
+let anthropicUpstream: FakeUpstream;
 let frugal: TestGateway;
 let client: OpenAI;
 
 beforeAll(async () => {
   upstream = await startFakeOpenAI({ apiKey: OPENAI_KEY });
+  anthropicUpstream = await startFakeAnthropic({ apiKey: ANTHROPIC_KEY });
   frugal = await startTestGateway({
-    providers: { primary: { type: 'openai-compatible', base_url: upstream.url, api_key: OPENAI_KEY } },
+    providers: {
+      primary: { type: 'openai-compatible', base_url: upstream.url, api_key: OPENAI_KEY },
+      claude: { type: 'anthropic', base_url: anthropicUpstream.url, api_key: ANTHROPIC_KEY },
+      sim: { type: 'simulated' },
+    },
     models: {
+      sonnet: { provider: 'claude', upstream_model: 'claude-sonnet-4-5', price: { input: 3, output: 15 } },
+      'sim-mini': { provider: 'sim', price: { input: 0.15, output: 0.6 } },
       // Hand-checked prices (USD per 1M tokens).
       'gpt-4o': { provider: 'primary', upstream_model: 'gpt-4o-2024-08-06', price: { input: 2.5, output: 10, cache_read: 1.25 } },
     },
@@ -25,11 +35,14 @@ beforeAll(async () => {
   client = new OpenAI({ baseURL: `${frugal.url}/v1`, apiKey: 'unused', maxRetries: 0 });
 });
 
-afterEach(() => upstream.reset());
+afterEach(() => {
+  upstream.reset();
+  anthropicUpstream.reset();
+});
 
 afterAll(async () => {
   await frugal?.close();
-  await upstream?.close();
+  await Promise.all([upstream?.close(), anthropicUpstream?.close()]);
 });
 
 function sentToUpstream() {
@@ -175,6 +188,30 @@ describe('POST /v1/responses through the official openai client', () => {
     expect(last.type).toBe('error');
     expect(last).toMatchObject({ code: 'upstream_stream_failed', sequence_number: events.length - 1 });
     expect(events.some((event) => event.type === 'response.completed')).toBe(false);
+
+    upstream.script({ text: 'one two three four five six', streamError: { afterChunks: 3, status: 500 } });
+    const helper = client.responses.stream({ model: 'gpt-4o', input: 'count' });
+    await expect(helper.finalResponse()).rejects.toMatchObject({ type: 'error', code: 'upstream_stream_failed' });
+  });
+});
+
+describe('POST /v1/responses on other providers', () => {
+  it('is served by an Anthropic model: instructions become its system prompt, usage comes back in Responses form', async () => {
+    anthropicUpstream.script({ text: 'Bonjour.', usage: { promptTokens: 30, completionTokens: 3 } });
+    const response = await client.responses.create({ model: 'sonnet', instructions: 'Answer in French.', input: 'Hello', max_output_tokens: 64 });
+    expect(response.output_text).toBe('Bonjour.');
+    expect(response.model).toBe('sonnet');
+    expect(response.usage).toMatchObject({ input_tokens: 30, output_tokens: 3, total_tokens: 33 });
+    const sent = anthropicUpstream.requestsTo('/v1/messages')[0].body as Record<string, any>;
+    expect(sent).toMatchObject({ model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'Hello' }] });
+    expect(JSON.stringify(sent.system)).toContain('Answer in French.');
+  });
+
+  it('is served by a simulated model, streamed, marked simulated', async () => {
+    const stream = client.responses.stream({ model: 'sim-mini', input: 'Say something' });
+    const final = await stream.finalResponse();
+    expect(final.output_text).toContain('simulated');
+    expect(final.usage?.output_tokens).toBeGreaterThan(0);
   });
 });
 
