@@ -278,9 +278,10 @@ describe('Anthropic Messages', () => {
     const wrongType = await fetch(`${frugal.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'text/html' }, body: '{}' });
     expect(wrongType.status).toBe(415);
     expect(await wrongType.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
-    const anthropic = new Anthropic({ baseURL: frugal.url, apiKey: 'unused', maxRetries: 0 });
-    const counted = anthropic.messages.countTokens({ model: 'sonnet', messages: [{ role: 'user', content: 'hi' }] });
-    await expect(counted).rejects.toMatchObject({ status: 404, error: { type: 'error', error: { type: 'not_found_error' } } });
+    // A path under /v1/messages that Frugal does not serve is Anthropic's 404, not OpenAI's.
+    const unknownPath = await fetch(`${frugal.url}/v1/messages/no-such-endpoint`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(unknownPath.status).toBe(404);
+    expect(await unknownPath.json()).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
   });
 });
 
