@@ -259,3 +259,39 @@ describe('POST /v1/responses refusals', () => {
     expect(error.message).toMatch(/no-such-model/);
   });
 });
+
+describe('POST /v1/responses through the response cache', () => {
+  let cached: TestGateway;
+  let cachedClient: OpenAI;
+  beforeAll(async () => {
+    cached = await startTestGateway({
+      store: 'memory',
+      providers: { primary: { type: 'openai-compatible', base_url: upstream.url, api_key: OPENAI_KEY } },
+      models: { 'gpt-4o': { provider: 'primary', upstream_model: 'gpt-4o', price: { input: 2.5, output: 10 } } },
+      retry: { max_retries: 0, timeout_ms: 2_000 },
+      ledger: { flush_interval_ms: 10 },
+    });
+    cachedClient = new OpenAI({ baseURL: `${cached.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await cached?.close();
+  });
+
+  it('answers a repeated request from the cache, plain and streamed, as a fresh Response', async () => {
+    upstream.script({ text: 'Cached answer.', usage: { promptTokens: 20, completionTokens: 3 } }, { text: 'Streamed answer.', usage: { promptTokens: 20, completionTokens: 3 } });
+    const body = { model: 'gpt-4o', input: 'What never changes?', temperature: 0 };
+    const first = await cachedClient.responses.create(body).withResponse();
+    const second = await cachedClient.responses.create(body).withResponse();
+    expect(first.response.headers.get('x-frugal-cache')).toBe('miss');
+    expect(second.response.headers.get('x-frugal-cache')).toBe('hit');
+    expect(second.data.output_text).toBe('Cached answer.');
+    expect(second.data.id).not.toBe(first.data.id);
+
+    const streamBody = { model: 'gpt-4o', input: 'What never changes, streamed?', temperature: 0 };
+    await cachedClient.responses.stream(streamBody).finalResponse();
+    const replayed = await cachedClient.responses.stream(streamBody).finalResponse();
+    expect(replayed.output_text).toBe('Streamed answer.');
+    expect(replayed.usage).toMatchObject({ input_tokens: 20, output_tokens: 3 });
+    expect(upstream.requestsTo('/v1/chat/completions')).toHaveLength(2);
+  });
+});
