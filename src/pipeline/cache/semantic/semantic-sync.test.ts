@@ -32,9 +32,9 @@ function storedKeys(store: { data: Map<string, Uint8Array | string> }): string[]
   return VectorIndex.load(stored, { dimensions: embedder.dimensions, capacity: 100, embedderId: embedder.id }).index.keys();
 }
 
-function replicas(store: SemanticIndexStore) {
+function replicas(store: SemanticIndexStore, capacityPerNamespace?: number) {
   let clock = 1_000_000;
-  const make = () => new SemanticCache({ embedder: localEmbedder(), store, syncIntervalMs: 2_000, now: () => clock });
+  const make = () => new SemanticCache({ embedder: localEmbedder(), store, syncIntervalMs: 2_000, capacityPerNamespace, now: () => clock });
   return { a: make(), b: make(), advance: (ms: number) => void (clock += ms), make };
 }
 
@@ -161,6 +161,51 @@ describe('semantic indexes shared live between replicas', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect((await a.lookup({ namespace: ns, question: 'How do I reset my password?' })).hit).toBe(false);
     expect((await a.lookup({ namespace: ns, question: 'Where can I download my invoices?' })).hit).toBe(true);
+  });
+
+  it('at capacity, a replica keeps its own new entries rather than the older ones it merges before writing', async () => {
+    const store = sharedStore();
+    const { a, b } = replicas(store, 4);
+    await b.lookup({ namespace: ns, question: 'warm up' });
+    for (let n = 0; n < 4; n++) await a.add({ namespace: ns, question: `Which plan includes feature ${n}?`, entryKey: `a${n}` });
+    await a.flush();
+    // B, which has not seen A's entries yet, adds four newer ones and writes.
+    for (let n = 0; n < 4; n++) await b.add({ namespace: ns, question: `How do I export report number ${n}?`, entryKey: `b${n}` });
+    await b.flush();
+    expect(storedKeys(store)).toEqual(['b0', 'b1', 'b2', 'b3']);
+    expect(await b.lookup({ namespace: ns, question: 'How do I export report number 3?' })).toMatchObject({ hit: true, entryKey: 'b3' });
+  });
+
+  it('at capacity, replicas that add nothing write nothing, however many sync intervals pass', async () => {
+    const store = sharedStore();
+    let writes = 0;
+    const counted: SemanticIndexStore = { ...store, set: async (key, value) => void (writes++, store.data.set(key, value)) };
+    const { a, b, advance } = replicas(counted, 4);
+    await a.lookup({ namespace: ns, question: 'warm up' });
+    await b.lookup({ namespace: ns, question: 'warm up' });
+    for (let n = 0; n < 4; n++) await a.add({ namespace: ns, question: `Which plan includes feature ${n}?`, entryKey: `a${n}` });
+    for (let n = 0; n < 4; n++) await b.add({ namespace: ns, question: `How do I export report number ${n}?`, entryKey: `b${n}` });
+    await Promise.all([a.flush(), b.flush()]);
+    // The replica whose write lost the race writes once more; after that, nothing.
+    for (let round = 0; round < 3; round++) {
+      for (const replica of [a, b]) {
+        advance(2_001);
+        await replica.lookup({ namespace: ns, question: 'anything' });
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        await replica.flush();
+      }
+    }
+    const settled = writes;
+    for (let round = 0; round < 10; round++) {
+      for (const replica of [a, b]) {
+        advance(2_001);
+        await replica.lookup({ namespace: ns, question: 'anything' });
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        await replica.flush();
+      }
+    }
+    expect(writes).toBe(settled);
+    expect(storedKeys(store)).toHaveLength(4);
   });
 
   it('syncs nothing with the interval set to 0', async () => {

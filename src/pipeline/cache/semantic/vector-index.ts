@@ -248,8 +248,11 @@ export class VectorIndex {
    * them, or an admin purge deleted the copy — except the keys in `keep` (entries this replica
    * added and has not written yet); stored entries missing here are added, except the keys in
    * `skip` (entries this replica removed). `data` undefined means the stored copy is gone.
-   * Entries already here keep their place. Never throws: unreadable data changes nothing and is
-   * reported as `problem`. `storedKeys` is every key the stored index held.
+   * Entries already here keep their place; the kept ones then move to the most recently used end
+   * and are never evicted to make room for stored ones, so at capacity a replica's own new
+   * entries are not pushed out by older entries it merges (the oldest of the rest go first).
+   * Never throws: unreadable data changes nothing and is reported as `problem`. `storedKeys` is
+   * every key the stored index held.
    */
   syncWith(
     data: Uint8Array | string | undefined,
@@ -273,10 +276,22 @@ export class VectorIndex {
     // Oldest first, as in load: when the union is over capacity the oldest go first.
     for (const entry of entries) {
       if (this.slotByKey.has(entry.key) || skip.has(entry.key)) continue;
+      if (this.slotByKey.size >= this.capacity && !this.evictOldestExcept(keep)) break;
       this.addSparse(entry.key, entry.indices, entry.values, entry.payload);
       added++;
     }
+    for (const key of keep) this.touch(key);
     return { added, dropped, storedKeys };
+  }
+
+  /** Deletes the least recently used entry not in `keep`; false when every entry is in `keep`. */
+  private evictOldestExcept(keep: ReadonlySet<string>): boolean {
+    for (const key of this.slotByKey.keys()) {
+      if (keep.has(key)) continue;
+      this.delete(key);
+      return true;
+    }
+    return false;
   }
 
   private addSparse(key: string, indices: Uint32Array, values: Float32Array, payload: string): void {
