@@ -74,11 +74,14 @@ const REMOVED_REMEMBERED = 10_000;
 interface NamespaceSync {
   /** The stored token last read or written; undefined when there was none (or it was deleted). */
   seen?: string;
-  /** Id of the stored copy this replica's last write was merged onto ('' when none), and the purge generation it saw. */
+  /** This replica's last write: its id, the id of the copy it was merged onto ('' when none), the purge generation it saw. */
+  writtenId?: string;
   writtenParent?: string;
   writtenGeneration?: string;
   checkedAt: number;
-  running: boolean;
+  /** Syncs and writes of this namespace run one at a time, in this chain; `busy` counts those queued or running. */
+  queue: Promise<unknown>;
+  busy: number;
   /** Keys removed here (remove()), oldest first. */
   removed: Set<string>;
   /** Keys added here since the last write. */
@@ -294,48 +297,65 @@ export class SemanticCache {
         return;
       }
       const state = this.syncState(namespace);
-      // Read before the stored copy: a purge landing in between is then seen by the merge below.
-      const generation = (await store.getPurgeGeneration?.()) ?? '';
-      // Another replica may have written (or a purge deleted the copy) since this one last looked:
-      // keep its entries, and do not write back what it dropped.
-      await this.mergeStored(namespace, index, state);
-      const written = new Set(state.unwritten);
-      state.unwritten.clear();
-      await store.set(namespace, index.serialize());
-      const parent = tokenId(state.seen);
-      const version = `${randomUUID()}/${parent}/${generation}`;
-      await store.setVersion!(namespace, version);
-      state.seen = version;
-      state.written = written;
-      state.writtenParent = parent;
-      state.writtenGeneration = generation;
+      await this.exclusive(state, () => this.mergeAndWrite(namespace, index, state));
     } catch (error) {
       this.report(namespace, `store write failed: ${(error as Error).message}`);
     }
+  }
+
+  /** Merges the stored copy into `index`, writes it with a new token and remembers what it wrote. */
+  private async mergeAndWrite(namespace: string, index: VectorIndex, state: NamespaceSync): Promise<void> {
+    const store = this.options.store!;
+    // Read before the stored copy: a purge landing in between is then seen by the merge below.
+    const generation = (await store.getPurgeGeneration?.()) ?? '';
+    // Another replica may have written (or a purge deleted the copy) since this one last looked:
+    // keep its entries, and do not write back what it dropped.
+    await this.mergeStored(namespace, index, state);
+    const written = new Set(state.unwritten);
+    state.unwritten.clear();
+    await store.set(namespace, index.serialize());
+    const id = randomUUID();
+    const ancestry = state.seen === undefined ? [''] : [parseToken(state.seen).id, ...parseToken(state.seen).ancestry].slice(0, LINEAGE);
+    const version = `${id}/${ancestry.join(',')}/${generation}`;
+    await store.setVersion!(namespace, version);
+    state.seen = version;
+    state.written = written;
+    state.writtenId = id;
+    state.writtenParent = ancestry[0];
+    state.writtenGeneration = generation;
+  }
+
+  /**
+   * Runs `work` after every sync or write of the namespace queued before it: two of them at once
+   * would each bring the index in line with a different stored copy and lose track of what was written.
+   */
+  private exclusive<T>(state: NamespaceSync, work: () => Promise<T>): Promise<T> {
+    state.busy++;
+    const run = state.queue.then(work).finally(() => void state.busy--);
+    state.queue = run.catch(() => undefined);
+    return run;
   }
 
   /**
    * At most once per `syncIntervalMs` per namespace in use, before a lookup: read the stored
    * token (one small read) and, when it changed, bring the index in line with the stored copy, so
    * the lookup sees what other replicas added and no longer sees what they removed or a purge
-   * deleted. Entries this replica wrote that the stored copy lacks because another replica wrote
-   * at the same time over the same copy are written again. Lookups arriving meanwhile do not
-   * wait. Never throws.
+   * deleted. Entries this replica wrote that the stored copy lacks because another replica's
+   * write raced theirs and won are written again. Lookups arriving meanwhile, or while a write
+   * of the namespace is under way, do not wait. Never throws.
    */
   private async maybeSync(namespace: string, index: VectorIndex): Promise<void> {
     const interval = this.options.syncIntervalMs ?? 2_000;
     if (!this.shared || interval <= 0) return;
     const state = this.syncState(namespace);
-    if (state.running || this.now() - state.checkedAt < interval) return;
+    // A write under way merges the stored copy itself.
+    if (state.busy > 0 || this.now() - state.checkedAt < interval) return;
     state.checkedAt = this.now();
-    state.running = true;
     try {
-      const changed = await this.mergeStored(namespace, index, state);
+      const changed = await this.exclusive(state, () => this.mergeStored(namespace, index, state));
       if (changed && state.unwritten.size > 0) this.schedulePersist(namespace);
     } catch (error) {
       this.report(namespace, `store sync failed: ${(error as Error).message}`);
-    } finally {
-      state.running = false;
     }
   }
 
@@ -351,14 +371,10 @@ export class SemanticCache {
     if (version === state.seen) return false;
     const stored = version === undefined ? undefined : await store.get(namespace);
     // Entries of this replica's last write that the stored copy lacks are written again only when
-    // that copy was written onto the same copy as ours, with no purge in between (the two writes
-    // raced and ours lost). When its writer had merged ours, or wrote after a purge, it dropped
-    // them on purpose.
-    const raced =
-      version !== undefined &&
-      stored !== undefined &&
-      tokenPart(version, 1) === state.writtenParent &&
-      tokenPart(version, 2) === state.writtenGeneration;
+    // that copy descends from the copy ours was merged onto but not from ours, with no purge in
+    // between: another write raced ours and won. When ours is among its ancestors, or it was
+    // written after a purge, its writers dropped them on purpose.
+    const raced = version !== undefined && stored !== undefined && state.written.size > 0 && lostToRace(parseToken(version), state);
     const keep = raced ? new Set([...state.unwritten, ...state.written]) : state.unwritten;
     const synced = index.syncWith(stored, keep, state.removed);
     if (synced.problem) {
@@ -384,7 +400,7 @@ export class SemanticCache {
   private syncState(namespace: string): NamespaceSync {
     let state = this.sync.get(namespace);
     if (!state) {
-      state = { checkedAt: this.now(), running: false, removed: new Set(), unwritten: new Set(), written: new Set() };
+      state = { checkedAt: this.now(), queue: Promise.resolve(), busy: 0, removed: new Set(), unwritten: new Set(), written: new Set() };
       this.sync.set(namespace, state);
     }
     return state;
@@ -399,14 +415,29 @@ export class SemanticCache {
   }
 }
 
-/**
- * A change token is `<id>/<id of the copy the write was merged onto>/<purge generation>`; a part
- * that is missing (tokens of older versions) reads as ''.
- */
-function tokenId(token: string | undefined): string {
-  return token === undefined ? '' : tokenPart(token, 0);
+/** Ancestor ids a change token carries: enough to recognise a race lost a few writes ago. */
+const LINEAGE = 8;
+
+interface ParsedToken {
+  id: string;
+  /** Ids of the copies this write descends from, newest first; '' last when the line began on an empty store. */
+  ancestry: string[];
+  generation: string;
 }
 
-function tokenPart(token: string, position: 0 | 1 | 2): string {
-  return token.split('/')[position] ?? '';
+/**
+ * A change token is `<id>/<ancestor ids, newest first, comma-separated>/<purge generation>`. A
+ * token without lineage (written by an older Frugal) reads as written onto an empty store with
+ * no purge, which makes it look like a race, as those versions assumed.
+ */
+function parseToken(token: string): ParsedToken {
+  const [id, ancestry, generation] = token.split('/');
+  if (ancestry === undefined) return { id, ancestry: [''], generation: '' };
+  return { id, ancestry: ancestry.split(','), generation: generation ?? '' };
+}
+
+function lostToRace(stored: ParsedToken, state: NamespaceSync): boolean {
+  if (state.writtenId === undefined || state.writtenParent === undefined) return false;
+  const line = [stored.id, ...stored.ancestry];
+  return stored.generation === state.writtenGeneration && line.includes(state.writtenParent) && !line.includes(state.writtenId);
 }

@@ -96,6 +96,30 @@ describe('semantic indexes shared live between replicas', () => {
     expect(reloaded.index.keys()).toEqual(['e1']);
   });
 
+  it('writes again an entry lost to a racing write even after a third replica has written on top of the winner', async () => {
+    const store = sharedStore();
+    const { a, b, advance, make } = replicas(store);
+    const c = make();
+    await a.add({ namespace: ns, question: 'How do I reset my password?', entryKey: 'e0' });
+    await a.flush();
+    for (const replica of [b, c]) expect((await replica.lookup({ namespace: ns, question: 'How do I reset my password?' })).hit).toBe(true);
+    // A and B write at once, each onto the copy holding e0: one of the two writes is lost.
+    await a.add({ namespace: ns, question: 'Where can I download my invoices?', entryKey: 'e1' });
+    await b.add({ namespace: ns, question: 'How do I close my account?', entryKey: 'e2' });
+    await Promise.all([a.flush(), b.flush()]);
+    expect(storedKeys(store)).toHaveLength(2);
+    // C takes in the winner's copy and writes on top of it before the loser looks again.
+    advance(2_001);
+    await c.lookup({ namespace: ns, question: 'anything' });
+    await c.add({ namespace: ns, question: 'Can I change my delivery address?', entryKey: 'e3' });
+    await c.flush();
+    advance(2_001);
+    for (const replica of [a, b]) await replica.lookup({ namespace: ns, question: 'anything' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await Promise.all([a.flush(), b.flush()]);
+    expect(storedKeys(store).sort()).toEqual(['e0', 'e1', 'e2', 'e3']);
+  });
+
   it('does not bring back an entry this replica removed', async () => {
     const store = sharedStore();
     const { a, b, advance } = replicas(store);
