@@ -84,24 +84,7 @@ export class AnthropicAdapter implements ProviderAdapter {
   }
 
   async chat(request: ChatRequest, options: CallOptions): Promise<AdapterChatResult> {
-    let answer: TextAnswer;
-    try {
-      answer = await dispatchText(
-        this.#pool,
-        { path: `${this.#basePath}/v1/messages`, method: 'POST', headers: this.#headers, body: JSON.stringify(this.#body(request, options, false)), headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs },
-        options.signal,
-        options.timeoutMs,
-      );
-    } catch (error) {
-      throw this.#mapError(error, undefined, options.signal);
-    }
-    if (answer.statusCode >= 300) throw httpFailureFromText(this.name, answer.statusCode, answer.headers, answer.text, this.#secrets);
-    let json: unknown;
-    try {
-      json = JSON.parse(answer.text);
-    } catch {
-      throw new UpstreamError('protocol', `upstream ${this.name} sent a body that is not JSON`);
-    }
+    const json = await this.#postJson('/v1/messages', this.#body(request, options, false), options);
     const parsed = messagesResponseSchema.safeParse(json);
     if (!parsed.success) throw new UpstreamError('protocol', `upstream ${this.name} sent a malformed message`);
     return { response: anthropicResponseToChat(parsed.data), native: { protocol: 'anthropic', body: json as Record<string, unknown> } };
@@ -115,11 +98,18 @@ export class AnthropicAdapter implements ProviderAdapter {
     const source = options.nativeAnthropic ? { ...options.nativeAnthropic, model: request.model } : (chatRequestToAnthropic(request, request.model).body as Record<string, unknown>);
     const body: Record<string, unknown> = {};
     for (const field of COUNT_TOKENS_FIELDS) if (source[field] !== undefined) body[field] = source[field];
+    const tokens = ((await this.#postJson('/v1/messages/count_tokens', body, options)) as { input_tokens?: unknown } | null)?.input_tokens;
+    if (typeof tokens !== 'number' || !Number.isInteger(tokens) || tokens < 0) throw new UpstreamError('protocol', `upstream ${this.name} sent a malformed token count`);
+    return tokens;
+  }
+
+  /** One buffered POST: transport failures and non-2xx answers become UpstreamErrors (secrets redacted); the body must be JSON. */
+  async #postJson(path: string, body: Record<string, unknown>, options: CallOptions): Promise<unknown> {
     let answer: TextAnswer;
     try {
       answer = await dispatchText(
         this.#pool,
-        { path: `${this.#basePath}/v1/messages/count_tokens`, method: 'POST', headers: this.#headers, body: JSON.stringify(body), headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs },
+        { path: `${this.#basePath}${path}`, method: 'POST', headers: this.#headers, body: JSON.stringify(body), headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs },
         options.signal,
         options.timeoutMs,
       );
@@ -127,14 +117,11 @@ export class AnthropicAdapter implements ProviderAdapter {
       throw this.#mapError(error, undefined, options.signal);
     }
     if (answer.statusCode >= 300) throw httpFailureFromText(this.name, answer.statusCode, answer.headers, answer.text, this.#secrets);
-    let tokens: unknown;
     try {
-      tokens = (JSON.parse(answer.text) as { input_tokens?: unknown }).input_tokens;
+      return JSON.parse(answer.text);
     } catch {
-      throw new UpstreamError('protocol', `upstream ${this.name} sent a token count that is not JSON`);
+      throw new UpstreamError('protocol', `upstream ${this.name} sent a body that is not JSON`);
     }
-    if (typeof tokens !== 'number' || !Number.isInteger(tokens) || tokens < 0) throw new UpstreamError('protocol', `upstream ${this.name} sent a malformed token count`);
-    return tokens;
   }
 
   async stream(request: ChatRequest, options: CallOptions): Promise<AsyncIterable<ChatChunk>> {

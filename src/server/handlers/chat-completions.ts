@@ -5,11 +5,11 @@ import { FrugalError } from '../../errors/frugal-error.ts';
 import { errors } from '../../errors/codes.ts';
 import type { RouteInput } from '../router.ts';
 import type { Authenticator } from '../auth.ts';
-import { readJson, sendError, sendJson, writeWithBackpressure } from '../http-exchange.ts';
+import { sendError, sendJson, writeWithBackpressure } from '../http-exchange.ts';
 import { createRequestContext, newRequestId } from '../request-context.ts';
 import { resolveModel } from '../resolve-model.ts';
-import { schemaError } from '../zod-error.ts';
 import { clientAbortSignal } from '../client-abort.ts';
+import { readAuthenticatedBody } from '../read-request.ts';
 
 /** POST /v1/chat/completions — OpenAI's Chat Completions, streamed or not. */
 export function chatCompletionsHandler(gateway: Gateway, authenticator: Authenticator) {
@@ -17,11 +17,7 @@ export function chatCompletionsHandler(gateway: Gateway, authenticator: Authenti
     const requestId = newRequestId();
     const baseHeaders = { 'x-frugal-request-id': requestId };
     try {
-      const principal = await authenticator.authenticate(request.headers);
-      const body = await readJson(request, gateway.config.server.body_limit_bytes);
-      const parsed = chatRequestFast.parse(body);
-      if (!parsed.success) throw schemaError(parsed.error);
-      const chatRequest = parsed.data;
+      const { principal, body: chatRequest } = await readAuthenticatedBody(authenticator, request, gateway.config.server.body_limit_bytes, chatRequestFast.parse);
       const stream = chatRequest.stream === true;
       // OpenAI refuses it too: without this check a simulated model would accept what a real upstream rejects.
       if (chatRequest.stream_options != null && !stream) {

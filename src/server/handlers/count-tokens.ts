@@ -5,11 +5,11 @@ import { FrugalError } from '../../errors/frugal-error.ts';
 import { countChatTokens } from '../../tokens/count-tokens.ts';
 import type { RouteInput } from '../router.ts';
 import type { Authenticator } from '../auth.ts';
-import { readJson, sendError, sendJson } from '../http-exchange.ts';
+import { sendError, sendJson } from '../http-exchange.ts';
 import { createRequestContext, newRequestId } from '../request-context.ts';
 import { resolveModel } from '../resolve-model.ts';
-import { schemaError } from '../zod-error.ts';
 import { clientAbortSignal } from '../client-abort.ts';
+import { readAuthenticatedBody } from '../read-request.ts';
 
 /**
  * POST /v1/messages/count_tokens — Anthropic's token counter, which Anthropic clients call to manage
@@ -24,16 +24,13 @@ export function countTokensHandler(gateway: Gateway, authenticator: Authenticato
     const requestId = newRequestId();
     const headers: Record<string, string> = { 'x-frugal-request-id': requestId };
     try {
-      const principal = await authenticator.authenticate(request.headers);
-      const body = await readJson(request, gateway.config.server.body_limit_bytes);
-      const parsed = countTokensRequestSchema.safeParse(body);
-      if (!parsed.success) throw schemaError(parsed.error);
-      const chatRequest = anthropicRequestToChat({ ...parsed.data, max_tokens: parsed.data.max_tokens ?? 1 });
+      const { principal, body } = await readAuthenticatedBody(authenticator, request, gateway.config.server.body_limit_bytes, (value) => countTokensRequestSchema.safeParse(value));
+      const chatRequest = anthropicRequestToChat({ ...body, max_tokens: body.max_tokens ?? 1 });
       const context = createRequestContext({
         requestId,
         principal,
         headers: request.headers,
-        requestedModel: parsed.data.model,
+        requestedModel: body.model,
         protocol: 'anthropic',
         endpoint: 'messages',
         stream: false,
@@ -48,7 +45,7 @@ export function countTokensHandler(gateway: Gateway, authenticator: Authenticato
         try {
           const tokens = await deployment.provider.countTokens(
             { ...chatRequest, model: deployment.upstreamModel },
-            { signal: context.signal, timeoutMs: gateway.config.retry.timeout_ms, nativeAnthropic: parsed.data as Record<string, unknown> },
+            { signal: context.signal, timeoutMs: gateway.config.retry.timeout_ms, nativeAnthropic: body as Record<string, unknown> },
           );
           sendJson(response, 200, { input_tokens: tokens }, { ...headers, 'x-frugal-provider': deployment.provider.name, 'x-frugal-estimated': 'false' });
           return;

@@ -10,11 +10,11 @@ import { embeddingInputTokens, estimateEmbeddingWorstCase } from '../../pipeline
 import type { Attempt, ModelEntry, RequestContext } from '../../pipeline/types.ts';
 import type { RouteInput } from '../router.ts';
 import type { Authenticator } from '../auth.ts';
-import { readJson, sendError, sendJson } from '../http-exchange.ts';
+import { sendError, sendJson } from '../http-exchange.ts';
 import { createRequestContext, newRequestId } from '../request-context.ts';
 import { resolveModel } from '../resolve-model.ts';
-import { schemaError } from '../zod-error.ts';
 import { clientAbortSignal } from '../client-abort.ts';
+import { readAuthenticatedBody } from '../read-request.ts';
 
 /**
  * POST /v1/embeddings — tried on each deployment in order; charged and recorded like chat, and held
@@ -25,21 +25,18 @@ export function embeddingsHandler(gateway: Gateway, authenticator: Authenticator
   return async function embeddings({ request, response }: RouteInput): Promise<void> {
     const requestId = newRequestId();
     try {
-      const principal = await authenticator.authenticate(request.headers);
-      const body = await readJson(request, gateway.config.server.body_limit_bytes);
-      const parsed = embeddingRequestSchema.safeParse(body);
-      if (!parsed.success) throw schemaError(parsed.error);
-      if ((parsed.data as { stream?: unknown }).stream === true) throw errors.invalidRequest('Embeddings cannot be streamed: remove `stream`', 'stream');
+      const { principal, body } = await readAuthenticatedBody(authenticator, request, gateway.config.server.body_limit_bytes, (value) => embeddingRequestSchema.safeParse(value));
+      if ((body as { stream?: unknown }).stream === true) throw errors.invalidRequest('Embeddings cannot be streamed: remove `stream`', 'stream');
       const context = createRequestContext({
-        requestId, principal, headers: request.headers, requestedModel: parsed.data.model, protocol: 'openai',
-        endpoint: 'embeddings', stream: false, clientWantsUsage: false, signal: clientAbortSignal(request, response), user: parsed.data.user,
+        requestId, principal, headers: request.headers, requestedModel: body.model, protocol: 'openai',
+        endpoint: 'embeddings', stream: false, clientWantsUsage: false, signal: clientAbortSignal(request, response), user: body.user,
       });
       resolveModel(gateway, context, principal);
       context.cacheStatus = 'bypass';
       const target = context.target;
-      if (!target) throw errors.invalidRequest(`'${parsed.data.model}' is a route; embeddings need a model`, 'model');
+      if (!target) throw errors.invalidRequest(`'${body.model}' is a route; embeddings need a model`, 'model');
       let counted: number | undefined;
-      const inputTokens = () => (counted ??= embeddingInputTokens(parsed.data.input));
+      const inputTokens = () => (counted ??= embeddingInputTokens(body.input));
       const hold = await guard
         .reserve(context, { inputTokens, worstCaseNano: (tokens) => estimateEmbeddingWorstCase(target, tokens) })
         .catch((error: unknown) => {
@@ -49,7 +46,7 @@ export function embeddingsHandler(gateway: Gateway, authenticator: Authenticator
         });
       let result: EmbeddingResponse;
       try {
-        result = await embedOnDeployments(gateway, context, target, parsed.data, inputTokens);
+        result = await embedOnDeployments(gateway, context, target, body, inputTokens);
       } finally {
         const costNano = context.attempts.reduce((sum, attempt) => sum + attempt.costNano, 0);
         await hold.settle(costNano, context.usage?.inputTokens ?? 0);

@@ -7,11 +7,11 @@ import type { Gateway } from '../../gateway/build-gateway.ts';
 import { FrugalError } from '../../errors/frugal-error.ts';
 import type { RouteInput } from '../router.ts';
 import type { Authenticator } from '../auth.ts';
-import { readJson, sendError, sendJson, writeWithBackpressure } from '../http-exchange.ts';
+import { sendError, sendJson, writeWithBackpressure } from '../http-exchange.ts';
 import { createRequestContext, newRequestId } from '../request-context.ts';
 import { resolveModel } from '../resolve-model.ts';
-import { schemaError } from '../zod-error.ts';
 import { clientAbortSignal } from '../client-abort.ts';
+import { readAuthenticatedBody } from '../read-request.ts';
 
 /**
  * POST /v1/messages — the Anthropic Messages API. The body is translated into the internal OpenAI
@@ -22,17 +22,14 @@ export function messagesHandler(gateway: Gateway, authenticator: Authenticator) 
   return async function messages({ request, response }: RouteInput): Promise<void> {
     const requestId = newRequestId();
     try {
-      const principal = await authenticator.authenticate(request.headers);
-      const body = await readJson(request, gateway.config.server.body_limit_bytes);
-      const parsed = messagesRequestSchema.safeParse(body);
-      if (!parsed.success) throw schemaError(parsed.error);
-      const chatRequest = anthropicRequestToChat(parsed.data);
-      const stream = parsed.data.stream === true;
+      const { principal, body: anthropicRequest } = await readAuthenticatedBody(authenticator, request, gateway.config.server.body_limit_bytes, (body) => messagesRequestSchema.safeParse(body));
+      const chatRequest = anthropicRequestToChat(anthropicRequest);
+      const stream = anthropicRequest.stream === true;
       const context = createRequestContext({
         requestId,
         principal,
         headers: request.headers,
-        requestedModel: parsed.data.model,
+        requestedModel: anthropicRequest.model,
         protocol: 'anthropic',
         endpoint: 'messages',
         stream,
@@ -40,20 +37,20 @@ export function messagesHandler(gateway: Gateway, authenticator: Authenticator) 
         signal: clientAbortSignal(request, response),
         user: chatRequest.user,
       });
-      context.nativeAnthropic = parsed.data as Record<string, unknown>;
+      context.nativeAnthropic = anthropicRequest as Record<string, unknown>;
       resolveModel(gateway, context, principal);
       const outcome = await gateway.pipeline(chatRequest, context);
       if (outcome.kind === 'response') {
         const native = context.nativeResponse;
         const message = native?.protocol === 'anthropic' && context.nativeAnthropic
-          ? { ...native.body, model: parsed.data.model }
-          : chatResponseToAnthropic(outcome.response, parsed.data.model);
+          ? { ...native.body, model: anthropicRequest.model }
+          : chatResponseToAnthropic(outcome.response, anthropicRequest.model);
         sendJson(response, 200, message, context.headers);
         return;
       }
       response.writeHead(200, { ...context.headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
       try {
-        for await (const event of chatChunksToAnthropicEvents(outcome.stream, parsed.data.model)) {
+        for await (const event of chatChunksToAnthropicEvents(outcome.stream, anthropicRequest.model)) {
           if (response.destroyed) break;
           await writeWithBackpressure(response, encodeAnthropicSse(event));
         }

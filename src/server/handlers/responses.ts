@@ -6,11 +6,11 @@ import type { Gateway } from '../../gateway/build-gateway.ts';
 import { FrugalError } from '../../errors/frugal-error.ts';
 import type { RouteInput } from '../router.ts';
 import type { Authenticator } from '../auth.ts';
-import { readJson, sendError, sendJson, writeWithBackpressure } from '../http-exchange.ts';
+import { sendError, sendJson, writeWithBackpressure } from '../http-exchange.ts';
 import { createRequestContext, newRequestId } from '../request-context.ts';
 import { resolveModel } from '../resolve-model.ts';
-import { schemaError } from '../zod-error.ts';
 import { clientAbortSignal } from '../client-abort.ts';
+import { readAuthenticatedBody } from '../read-request.ts';
 
 /**
  * POST /v1/responses — OpenAI's Responses API, stateless. The body is translated into the internal chat
@@ -21,34 +21,31 @@ export function responsesHandler(gateway: Gateway, authenticator: Authenticator)
   return async function responses({ request, response }: RouteInput): Promise<void> {
     const requestId = newRequestId();
     try {
-      const principal = await authenticator.authenticate(request.headers);
-      const body = await readJson(request, gateway.config.server.body_limit_bytes);
-      const parsed = responsesRequestSchema.safeParse(body);
-      if (!parsed.success) throw schemaError(parsed.error);
-      const chatRequest = responsesRequestToChat(parsed.data);
-      const stream = parsed.data.stream === true;
+      const { principal, body } = await readAuthenticatedBody(authenticator, request, gateway.config.server.body_limit_bytes, (value) => responsesRequestSchema.safeParse(value));
+      const chatRequest = responsesRequestToChat(body);
+      const stream = body.stream === true;
       const context = createRequestContext({
         requestId,
         principal,
         headers: request.headers,
-        requestedModel: parsed.data.model,
+        requestedModel: body.model,
         protocol: 'openai',
         endpoint: 'chat',
         stream,
         // The final response.completed event carries usage, so the usage chunk is always wanted.
         clientWantsUsage: true,
         signal: clientAbortSignal(request, response),
-        metadata: parsed.data.metadata,
+        metadata: body.metadata,
         user: chatRequest.user,
       });
       resolveModel(gateway, context, principal);
       const outcome = await gateway.pipeline(chatRequest, context);
       if (outcome.kind === 'response') {
-        sendJson(response, 200, chatResponseToResponses(outcome.response, parsed.data), context.headers);
+        sendJson(response, 200, chatResponseToResponses(outcome.response, body), context.headers);
         return;
       }
       response.writeHead(200, { ...context.headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
-      const writer = new ResponsesStreamWriter(parsed.data);
+      const writer = new ResponsesStreamWriter(body);
       try {
         for await (const event of chatChunksToResponsesEvents(outcome.stream, writer)) {
           if (response.destroyed) break;
