@@ -53,6 +53,23 @@ export function jobStoreContract(name: string, factory: StoreFixtureFactory<JobS
       expect((await store.countLines('batch_a')).pending).toBe(3);
     });
 
+    it('pages backwards with before, filters by endpoint, and deletes a batch with its lines for its tenant only', async () => {
+      const store = await open();
+      for (const [index, id] of ['batch_1', 'batch_2', 'batch_3', 'batch_4'].entries()) {
+        await store.createBatch({ ...sampleBatch(id), createdAt: 10 + index, endpoint: index % 2 === 0 ? '/v1/messages' : '/v1/chat/completions' }, sampleLines(2));
+      }
+      expect((await store.listBatches('acme', { limit: 2, before: 'batch_1' })).map((batch) => batch.id)).toEqual(['batch_3', 'batch_2']);
+      expect((await store.listBatches('acme', { limit: 10, endpoint: '/v1/messages' })).map((batch) => batch.id)).toEqual(['batch_3', 'batch_1']);
+      expect((await store.listBatches('acme', { limit: 10, excludeEndpoint: '/v1/messages' })).map((batch) => batch.id)).toEqual(['batch_4', 'batch_2']);
+      expect((await store.listBatches('acme', { limit: 10, endpoint: '/v1/messages', before: 'batch_1' })).map((batch) => batch.id)).toEqual(['batch_3']);
+      expect(await store.deleteBatch('other', 'batch_1')).toBe(false);
+      expect(await store.deleteBatch('acme', 'batch_1')).toBe(true);
+      expect(await store.deleteBatch('acme', 'batch_1')).toBe(false);
+      expect(await store.getBatch('acme', 'batch_1')).toBeUndefined();
+      expect(await store.lines('batch_1')).toEqual([]);
+      expect(await store.lines('batch_2')).toHaveLength(2);
+    });
+
     it('changes a batch only from the expected status', async () => {
       const store = await open();
       await store.createBatch(sampleBatch('batch_t'), sampleLines(1));

@@ -79,8 +79,14 @@ export interface ClaimedLine extends BatchLine {
 export type LineCounts = Record<LineStatus, number>;
 
 export interface BatchListQuery {
-  /** Cursor: the id of the last batch of the previous page. */
+  /** Cursor: the id of the last batch of the previous page (the page holds older batches). */
   after?: string;
+  /** Cursor: the id of the first batch of the next page (the page holds the newer batches just before it). */
+  before?: string;
+  /** Only batches with this `endpoint` (`/v1/messages` for Anthropic Message Batches). */
+  endpoint?: string;
+  /** Leave out batches with this `endpoint`. */
+  excludeEndpoint?: string;
   limit: number;
 }
 
@@ -97,7 +103,10 @@ export interface JobStore {
   /** Stores the batch and all its lines in one transaction. */
   createBatch(batch: BatchRecord, lines: Omit<BatchLine, 'batchId' | 'status' | 'providerJob' | 'attempts' | 'output'>[]): Promise<void>;
   getBatch(tenant: string, id: string): Promise<BatchRecord | undefined>;
+  /** The tenant's batches, newest first (also with `before`). */
   listBatches(tenant: string, query: BatchListQuery): Promise<BatchRecord[]>;
+  /** Deletes the tenant's batch and its lines; true when it existed. */
+  deleteBatch(tenant: string, id: string): Promise<boolean>;
   /** Batches in an active status, every tenant (for the scheduler). */
   listActiveBatches(): Promise<BatchRecord[]>;
   /** Applies `patch` only if the batch's status is one of `from`; true when it did. */

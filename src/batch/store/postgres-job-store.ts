@@ -145,8 +145,25 @@ export class PostgresJobStore implements JobStore {
     const after = query.after
       ? sql`AND (created_at, id) < (SELECT created_at, id FROM ${sql(this.#batches)} WHERE id = ${query.after} AND tenant = ${tenant})`
       : sql``;
-    const rows = await sql`SELECT status, data FROM ${sql(this.#batches)} WHERE tenant = ${tenant} ${after} ORDER BY created_at DESC, id DESC LIMIT ${query.limit}`;
-    return rows.map((row) => batchRowSchema.parse(row));
+    const before = query.before
+      ? sql`AND (created_at, id) > (SELECT created_at, id FROM ${sql(this.#batches)} WHERE id = ${query.before} AND tenant = ${tenant})`
+      : sql``;
+    const endpoint = query.endpoint !== undefined ? sql`AND data->>'endpoint' = ${query.endpoint}` : sql``;
+    const excluded = query.excludeEndpoint !== undefined ? sql`AND data->>'endpoint' IS DISTINCT FROM ${query.excludeEndpoint}` : sql``;
+    // With `before` the page is the batches just newer than the cursor: taken oldest first, returned newest first.
+    const order = query.before ? sql`ORDER BY created_at ASC, id ASC` : sql`ORDER BY created_at DESC, id DESC`;
+    const rows = await sql`SELECT status, data FROM ${sql(this.#batches)} WHERE tenant = ${tenant} ${after} ${before} ${endpoint} ${excluded} ${order} LIMIT ${query.limit}`;
+    const batches = rows.map((row) => batchRowSchema.parse(row));
+    return query.before ? batches.reverse() : batches;
+  }
+
+  /** The batch row and its lines in one statement (data-modifying CTEs), like `createBatch`. */
+  async deleteBatch(tenant: string, id: string): Promise<boolean> {
+    const sql = this.#sql;
+    const [row] = await sql`WITH gone AS (DELETE FROM ${sql(this.#batches)} WHERE tenant = ${tenant} AND id = ${id} RETURNING id),
+      gone_lines AS (DELETE FROM ${sql(this.#lines)} WHERE batch_id IN (SELECT id FROM gone))
+      SELECT count(*)::int AS deleted FROM gone`;
+    return Number(row?.deleted ?? 0) > 0;
   }
 
   async listActiveBatches(): Promise<BatchRecord[]> {

@@ -88,15 +88,39 @@ export class SqliteJobStore implements JobStore {
   }
 
   async listBatches(tenant: string, query: BatchListQuery): Promise<BatchRecord[]> {
-    const rows = query.after
-      ? this.#database
-          .prepare(
-            `SELECT status, data FROM batches WHERE tenant = ? AND (created_at, id) < (SELECT created_at, id FROM batches WHERE id = ? AND tenant = ?)
-             ORDER BY created_at DESC, id DESC LIMIT ?`,
-          )
-          .all(tenant, query.after, tenant, query.limit)
-      : this.#database.prepare('SELECT status, data FROM batches WHERE tenant = ? ORDER BY created_at DESC, id DESC LIMIT ?').all(tenant, query.limit);
-    return rows.map((row) => batchRowSchema.parse(row));
+    const where = ['tenant = ?'];
+    const values: unknown[] = [tenant];
+    if (query.after) {
+      where.push('(created_at, id) < (SELECT created_at, id FROM batches WHERE id = ? AND tenant = ?)');
+      values.push(query.after, tenant);
+    }
+    if (query.before) {
+      where.push('(created_at, id) > (SELECT created_at, id FROM batches WHERE id = ? AND tenant = ?)');
+      values.push(query.before, tenant);
+    }
+    if (query.endpoint !== undefined) {
+      where.push("json_extract(data, '$.endpoint') = ?");
+      values.push(query.endpoint);
+    }
+    if (query.excludeEndpoint !== undefined) {
+      where.push("json_extract(data, '$.endpoint') IS NOT ?");
+      values.push(query.excludeEndpoint);
+    }
+    // With `before` the page is the batches just newer than the cursor: taken oldest first, returned newest first.
+    const order = query.before ? 'ASC' : 'DESC';
+    const rows = this.#database
+      .prepare(`SELECT status, data FROM batches WHERE ${where.join(' AND ')} ORDER BY created_at ${order}, id ${order} LIMIT ?`)
+      .all(...values, query.limit);
+    const batches = rows.map((row) => batchRowSchema.parse(row));
+    return query.before ? batches.reverse() : batches;
+  }
+
+  async deleteBatch(tenant: string, id: string): Promise<boolean> {
+    return this.#database.transaction(() => {
+      const deleted = this.#database.prepare('DELETE FROM batches WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
+      if (deleted) this.#database.prepare('DELETE FROM batch_lines WHERE batch_id = ?').run(id);
+      return deleted;
+    })();
   }
 
   async listActiveBatches(): Promise<BatchRecord[]> {
