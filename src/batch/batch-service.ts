@@ -4,6 +4,7 @@ import type { Gateway } from '../gateway/build-gateway.ts';
 import type { Principal } from '../server/auth.ts';
 import { availableModels } from '../server/resolve-model.ts';
 import type { BatchConfig } from './batch-config.ts';
+import { MESSAGE_BATCH_ENDPOINT } from './anthropic-batch-wire.ts';
 import { completionWindowSeconds, epochSeconds, toOpenAIBatch, toOpenAIFile } from './openai-wire.ts';
 import { BATCH_URLS, describeInputErrors, parseBatchInput } from './parse-batch-input.ts';
 import type { BatchRecord, JobStore, StoredFile } from './store/job-store.ts';
@@ -98,13 +99,12 @@ export class BatchService {
   }
 
   async getBatch(principal: Principal, id: string) {
-    const batch = await this.store.getBatch(principal.tenant, id);
-    if (!batch) throw errors.notFound(`Batch ${id}`);
+    const batch = await this.#find(principal, id);
     return toOpenAIBatch(batch, await this.store.countLines(batch.id));
   }
 
   async listBatches(principal: Principal, query: { after?: string; limit: number }) {
-    const page = await this.store.listBatches(principal.tenant, { after: query.after, limit: query.limit + 1 });
+    const page = await this.store.listBatches(principal.tenant, { after: query.after, limit: query.limit + 1, excludeEndpoint: MESSAGE_BATCH_ENDPOINT });
     const batches = page.slice(0, query.limit);
     const data = await Promise.all(batches.map(async (batch) => toOpenAIBatch(batch, await this.store.countLines(batch.id))));
     return { object: 'list' as const, data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: page.length > query.limit };
@@ -112,14 +112,20 @@ export class BatchService {
 
   /** Moves a running batch to `cancelling`; the scheduler closes its open lines and ends it as `cancelled`. */
   async cancelBatch(principal: Principal, id: string) {
-    const batch = await this.store.getBatch(principal.tenant, id);
-    if (!batch) throw errors.notFound(`Batch ${id}`);
+    const batch = await this.#find(principal, id);
     const changed = await this.store.transitionBatch(id, ['validating', 'in_progress'], { status: 'cancelling', cancellingAt: epochSeconds() });
     if (!changed && batch.status !== 'cancelling' && batch.status !== 'cancelled') {
       throw errors.invalidRequest(`Cannot cancel a batch with status '${batch.status}'`, 'batch_id');
     }
     this.onWork();
     return this.getBatch(principal, id);
+  }
+
+  /** The tenant's OpenAI batch; Anthropic Message Batches (served under /v1/messages/batches) are not found here. */
+  async #find(principal: Principal, id: string): Promise<BatchRecord> {
+    const batch = await this.store.getBatch(principal.tenant, id);
+    if (!batch || batch.endpoint === MESSAGE_BATCH_ENDPOINT) throw errors.notFound(`Batch ${id}`);
+    return batch;
   }
 
   #knownModel(name: string): boolean {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Gateway } from '../gateway/build-gateway.ts';
+import { AnthropicBatchService } from './anthropic-batch-service.ts';
 import { BatchRunner } from './batch-runner.ts';
 import { BatchService } from './batch-service.ts';
 import type { JobStore } from './store/job-store.ts';
@@ -9,6 +10,8 @@ import { SqliteJobStore } from './store/sqlite-job-store.ts';
 export interface BatchSystem {
   store: JobStore;
   service: BatchService;
+  /** Anthropic's Message Batches API on the same store and workers. */
+  anthropic: AnthropicBatchService;
   runner: BatchRunner;
   /** Stops the workers (running lines go back to pending) and closes the job store. */
   close(): Promise<void>;
@@ -29,10 +32,12 @@ export async function openBatchSystem(gateway: Omit<Gateway, 'batch'>): Promise<
   const full = gateway as Gateway;
   const runner = new BatchRunner(full, store, config.batch);
   const service = new BatchService(full, store, config.batch, () => runner.wake());
+  const anthropic = new AnthropicBatchService(full, store, config.batch, () => runner.wake());
   runner.start();
   return {
     store,
     service,
+    anthropic,
     runner,
     async close() {
       await runner.stop();

@@ -2,6 +2,7 @@ import type { Gateway } from '../gateway/build-gateway.ts';
 import type { Router } from './router.ts';
 import type { Authenticator, VirtualKeyResolver } from './auth.ts';
 import type { ServerExtensions } from './create-server.ts';
+import { registerAnthropicBatchRoutes } from '../batch/anthropic-batch-routes.ts';
 import { registerBatchRoutes } from '../batch/batch-routes.ts';
 import { gatewayKeys } from '../keys/gateway-keys.ts';
 import { registerKeysRoutes } from '../keys/keys-admin-routes.ts';
@@ -14,6 +15,7 @@ export type RouteRegistrar = (router: Router, gateway: Gateway, authenticator: A
 /** Each capability appends its registrar here; the core server stays small. */
 export const routeRegistrars: RouteRegistrar[] = [];
 routeRegistrars.push(registerBatchRoutes);
+routeRegistrars.push(registerAnthropicBatchRoutes);
 routeRegistrars.push(registerReportingRoutes);
 routeRegistrars.push(registerCacheRoutes);
 
