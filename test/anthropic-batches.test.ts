@@ -112,6 +112,9 @@ describe('Anthropic Message Batches through the official @anthropic-ai/sdk clien
     const openaiList = (await (await fetch(`${frugal.url}/v1/batches`, { headers: { authorization: `Bearer ${keyA}` } })).json()) as { data: { id: string }[] };
     expect(openaiList.data.map((entry) => entry.id)).not.toContain(created.id);
     expect((await fetch(`${frugal.url}/v1/batches/${created.id}`, { headers: { authorization: `Bearer ${keyA}` } })).status).toBe(404);
+    // Nor does it leave OpenAI result files in /v1/files: its results live in its lines.
+    const files = (await (await fetch(`${frugal.url}/v1/files`, { headers: { authorization: `Bearer ${keyA}` } })).json()) as { data: { id: string }[] };
+    expect(files.data).toEqual([]);
 
     expect(await client.messages.batches.delete(created.id)).toEqual({ id: created.id, type: 'message_batch_deleted' });
     expect(await errorOf(client.messages.batches.retrieve(created.id))).toBeInstanceOf(Anthropic.NotFoundError);

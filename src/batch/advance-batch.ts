@@ -1,5 +1,6 @@
 import type { Gateway } from '../gateway/build-gateway.ts';
 import type { BatchConfig } from './batch-config.ts';
+import { MESSAGE_BATCH_ENDPOINT } from './anthropic-batch-wire.ts';
 import { epochSeconds, errorLine } from './openai-wire.ts';
 import { cancelProviderJob, collectProviderJob, submitProviderJobs } from './provider-batch-jobs.ts';
 import type { BatchLine, BatchRecord, BatchStatus, JobStore } from './store/job-store.ts';
@@ -92,9 +93,11 @@ async function stopBatch(context: AdvanceContext, batch: BatchRecord, status: 'c
 
 /**
  * Writes the output file (answered lines) and the error file (failed, cancelled, expired lines) in
- * input order. The ids derive from the batch id, so writing them twice stores them once.
+ * input order. The ids derive from the batch id, so writing them twice stores them once. An Anthropic
+ * Message Batch gets none: its results are read from the lines (`/v1/messages/batches/{id}/results`).
  */
 async function writeResultFiles(store: JobStore, batch: BatchRecord): Promise<{ outputFileId: string | null; errorFileId: string | null }> {
+  if (batch.endpoint === MESSAGE_BATCH_ENDPOINT) return { outputFileId: null, errorFileId: null };
   const lines = await store.lines(batch.id);
   const output: string[] = [];
   const failed: string[] = [];

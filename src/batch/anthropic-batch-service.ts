@@ -111,14 +111,13 @@ export class AnthropicBatchService {
     return this.retrieve(principal, id, resultsBase);
   }
 
-  /** Deletes an ended batch, its lines and its stored result files. */
+  /** Deletes an ended batch and its lines (its results live in the lines; no result files are written). */
   async delete(principal: Principal, id: string) {
     const batch = await this.#find(principal, id);
     if (processingStatus(batch) !== 'ended') {
       throw errors.invalidRequest(`Batch ${id} is still ${processingStatus(batch)}; only an ended batch can be deleted (cancel it first)`, 'message_batch_id');
     }
     await this.store.deleteBatch(principal.tenant, batch.id);
-    for (const fileId of [batch.outputFileId, batch.errorFileId]) if (fileId) await this.store.deleteFile(principal.tenant, fileId);
     return { id: batch.id, type: 'message_batch_deleted' as const };
   }
 
