@@ -26,6 +26,7 @@ export const CORS_EXPOSED_HEADERS = [
   'x-frugal-cascade',
   'x-frugal-compression',
   'x-frugal-micro-batch',
+  'x-frugal-estimated',
   'x-request-id',
   'retry-after',
 ] as const;
