@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Anthropic from '@anthropic-ai/sdk';
+import { startFakeAnthropic } from './support/fake-anthropic-upstream.ts';
 import { startFakeOpenAI } from './support/fake-openai-upstream.ts';
 import type { FakeUpstream } from './support/fake-upstream.ts';
 import { eventually, startTestGateway, type TestGateway } from './helpers/start-test-gateway.ts';
@@ -8,6 +9,7 @@ const UPSTREAM_KEY = 'sk-upstream-SECRET-123456789';
 const ADMIN_KEY = 'admin-key-for-batch-tests-0123';
 
 let upstream: FakeUpstream;
+let claude: FakeUpstream;
 let frugal: TestGateway;
 let client: Anthropic;
 let otherTenant: Anthropic;
@@ -25,14 +27,21 @@ async function createKey(tenant: string): Promise<string> {
 
 beforeAll(async () => {
   upstream = await startFakeOpenAI({ apiKey: UPSTREAM_KEY });
+  claude = await startFakeAnthropic({ apiKey: UPSTREAM_KEY, batchDelayMs: 30 });
   frugal = await startTestGateway({
-    providers: { plain: { type: 'openai-compatible', base_url: upstream.url, api_key: UPSTREAM_KEY } },
-    models: { small: { provider: 'plain', upstream_model: 'small-1', price: { input: 1, output: 2 } } },
+    providers: {
+      plain: { type: 'openai-compatible', base_url: upstream.url, api_key: UPSTREAM_KEY },
+      claude: { type: 'anthropic', base_url: claude.url, api_key: UPSTREAM_KEY },
+    },
+    models: {
+      small: { provider: 'plain', upstream_model: 'small-1', price: { input: 1, output: 2 } },
+      haiku: { provider: 'claude', upstream_model: 'claude-haiku-4-5', price: { input: 1, output: 5 } },
+    },
     auth: { admin_key: ADMIN_KEY },
     cache: { enabled: false },
     retry: { max_retries: 0, base_delay_ms: 1, max_delay_ms: 2, timeout_ms: 2_000 },
     ledger: { flush_interval_ms: 10 },
-    batch: { poll_interval_ms: 20, retry_base_delay_ms: 1, requests_per_second: 1_000 },
+    batch: { poll_interval_ms: 20, provider_poll_interval_ms: 20, retry_base_delay_ms: 1, requests_per_second: 1_000 },
   });
   keyA = await createKey('acme');
   client = new Anthropic({ baseURL: frugal.url, apiKey: keyA, maxRetries: 0 });
@@ -41,7 +50,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await frugal?.close();
-  await upstream?.close();
+  await Promise.all([upstream?.close(), claude?.close()]);
 });
 
 function requests(count: number, model = 'small') {
@@ -119,6 +128,27 @@ describe('Anthropic Message Batches through the official @anthropic-ai/sdk clien
     expect(await client.messages.batches.delete(created.id)).toEqual({ id: created.id, type: 'message_batch_deleted' });
     expect(await errorOf(client.messages.batches.retrieve(created.id))).toBeInstanceOf(Anthropic.NotFoundError);
     expect((await client.messages.batches.list({ limit: 100 })).data.map((entry) => entry.id)).not.toContain(created.id);
+  });
+
+  it('sends the requests of an Anthropic deployment to its Message Batches API, charged at the batch price', async () => {
+    claude.setDefault({ text: 'negative', usage: { promptTokens: 1_000, completionTokens: 200 } });
+    const created = await client.messages.batches.create({ requests: requests(2, 'haiku') });
+    await untilEnded(created.id);
+    expect(claude.requestsTo('/v1/messages/batches')).toHaveLength(1);
+    expect(claude.requestsTo('/v1/messages')).toHaveLength(0);
+    const lines = await results(created.id);
+    expect(lines.map((line) => [line.custom_id, line.result.type === 'succeeded' ? line.result.message.content : line.result.type])).toEqual([
+      ['req-1', [{ type: 'text', text: 'negative' }]],
+      ['req-2', [{ type: 'text', text: 'negative' }]],
+    ]);
+    // 1,000 in × $1/M + 200 out × $5/M = $0.002 list; half of it at the batch price, the rest saved under lever batch.
+    const records = await eventually(async () => {
+      const response = await fetch(`${frugal.url}/admin/requests?limit=500&tenant=acme`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      const mine = ((await response.json()) as { data: Record<string, any>[] }).data.filter((record) => record.tags?.batch_id === created.id);
+      expect(mine).toHaveLength(2);
+      return mine;
+    });
+    expect(records.map((record) => [record.costNano, record.savingsNano])).toEqual([[1_000_000, { batch: 1_000_000 }], [1_000_000, { batch: 1_000_000 }]]);
   });
 
   it('pages the list newest first with limit, after_id and before_id', async () => {
