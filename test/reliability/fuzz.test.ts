@@ -25,6 +25,8 @@ afterAll(async () => {
 const validChat = { model: 'small', messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello' }], max_tokens: 16, temperature: 0 };
 const validMessages = { model: 'small', max_tokens: 16, system: 'be brief', messages: [{ role: 'user', content: [{ type: 'text', text: 'hello' }] }] };
 const validEmbeddings = { model: 'small', input: ['a', 'b'] };
+const validResponses = { model: 'small', instructions: 'be brief', input: [{ role: 'user', content: [{ type: 'input_text', text: 'hello' }] }], max_output_tokens: 16 };
+const validMessageBatch = { requests: [{ custom_id: 'a', params: validMessages }] };
 
 /** Replaces, deletes or retypes values at random paths of a valid body. */
 function mutated(base: Record<string, unknown>) {
@@ -55,6 +57,9 @@ const bodies = fc.oneof(
   { weight: 4, arbitrary: mutated(validChat).map((body) => ({ path: '/v1/chat/completions', body })) },
   { weight: 3, arbitrary: mutated(validMessages).map((body) => ({ path: '/v1/messages', body })) },
   { weight: 1, arbitrary: mutated(validEmbeddings).map((body) => ({ path: '/v1/embeddings', body })) },
+  { weight: 2, arbitrary: mutated(validResponses).map((body) => ({ path: '/v1/responses', body })) },
+  { weight: 1, arbitrary: mutated(validMessages).map((body) => ({ path: '/v1/messages/count_tokens', body })) },
+  { weight: 1, arbitrary: mutated(validMessageBatch).map((body) => ({ path: '/v1/messages/batches', body })) },
   { weight: 1, arbitrary: fc.jsonValue().map((value) => ({ path: '/v1/chat/completions', body: JSON.stringify(value) })) },
   { weight: 1, arbitrary: fc.string().map((body) => ({ path: '/v1/messages', body })) },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map((bytes) => ({ path: '/v1/chat/completions', body: Buffer.from(bytes).toString('latin1') })) },
