@@ -6,15 +6,25 @@ import { errors } from '../../errors/codes.ts';
 import { sendError, sendJson } from '../http-exchange.ts';
 
 const created = Math.floor(Date.now() / 1000);
+const createdAt = new Date(created * 1000).toISOString();
 
-/** GET /v1/models — configured models (with prices, and `simulated` where it applies) and routes. */
+/** Anthropic's SDK sends `anthropic-version` on every call: its errors then come in Anthropic's envelope. */
+const protocolOf = (headers: RouteInput['request']['headers']) => (headers['anthropic-version'] === undefined ? 'openai' : 'anthropic');
+
+/**
+ * GET /v1/models — configured models (with prices, and `simulated` where it applies) and routes. Each
+ * entry carries both OpenAI's fields (`object`, `created`, `owned_by`) and Anthropic's (`type`,
+ * `display_name`, `created_at`), and the list Anthropic's paging fields, so `models.list()` of either
+ * SDK reads it.
+ */
 export function modelsHandler(gateway: Gateway, authenticator: Authenticator) {
   return async function models({ request, response }: RouteInput): Promise<void> {
     try {
       const principal = await authenticator.authenticate(request.headers);
-      sendJson(response, 200, { object: 'list', data: modelList(gateway, principal) });
+      const data = modelList(gateway, principal);
+      sendJson(response, 200, { object: 'list', data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
     } catch (error) {
-      sendError(response, error, 'openai');
+      sendError(response, error, protocolOf(request.headers));
     }
   };
 }
@@ -29,9 +39,9 @@ export function modelHandler(gateway: Gateway, authenticator: Authenticator) {
       const target = gateway.config.rewrite[id];
       const found = list.find((entry) => entry.id === id) ?? (target === undefined ? undefined : list.find((entry) => entry.id === target));
       if (!found) throw errors.unknownModel(id, list.map((entry) => entry.id));
-      sendJson(response, 200, found.id === id ? found : { ...found, id, rewritten_to: found.id });
+      sendJson(response, 200, found.id === id ? found : { ...found, id, display_name: id, rewritten_to: found.id });
     } catch (error) {
-      sendError(response, error, 'openai');
+      sendError(response, error, protocolOf(request.headers));
     }
   };
 }
@@ -44,7 +54,10 @@ function modelList(gateway: Gateway, principal: Principal): ({ id: string } & Re
     data.push({
       id: model.name,
       object: 'model',
+      type: 'model',
+      display_name: model.name,
       created,
+      created_at: createdAt,
       owned_by: model.deployments[0]?.provider.name ?? 'frugal',
       simulated: model.simulated,
       ...(model.kind ? { kind: model.kind } : {}),
@@ -56,7 +69,7 @@ function modelList(gateway: Gateway, principal: Principal): ({ id: string } & Re
   }
   for (const [name, route] of gateway.routes) {
     if (!allowed(name)) continue;
-    data.push({ id: name, object: 'model', created, owned_by: 'frugal', route: true, baseline: route.baseline.name, simulated: route.baseline.simulated });
+    data.push({ id: name, object: 'model', type: 'model', display_name: name, created, created_at: createdAt, owned_by: 'frugal', route: true, baseline: route.baseline.name, simulated: route.baseline.simulated });
   }
   return data;
 }

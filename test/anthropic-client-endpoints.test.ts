@@ -1,3 +1,4 @@
+// Endpoints Anthropic SDK clients call besides /v1/messages: count_tokens and the models API.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import Anthropic from '@anthropic-ai/sdk';
 import { fakeTokenCount, startFakeAnthropic } from './support/fake-anthropic-upstream.ts';
@@ -120,5 +121,19 @@ describe('POST /v1/messages/count_tokens', () => {
     const keyless = new Anthropic({ baseURL: frugal.url, apiKey: 'wrong-key', maxRetries: 0 });
     await expect(keyless.messages.countTokens({ model: 'sonnet', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({ status: 401 });
     expect(anthropicUpstream.requests).toHaveLength(0);
+  });
+});
+
+describe('GET /v1/models for Anthropic clients', () => {
+  it("lists and retrieves models through @anthropic-ai/sdk's models API", async () => {
+    const page = await client.models.list();
+    const ids = page.data.map((model) => model.id);
+    expect(ids).toEqual(['sonnet', 'ha-sonnet', 'mini', 'auto']);
+    expect(page.data[0]).toMatchObject({ type: 'model', id: 'sonnet', display_name: 'sonnet' });
+    expect(Number.isNaN(Date.parse(page.data[0].created_at))).toBe(false);
+    expect(page.has_more).toBe(false);
+    const one = await client.models.retrieve('mini');
+    expect(one).toMatchObject({ type: 'model', id: 'mini' });
+    await expect(client.models.retrieve('nope')).rejects.toMatchObject({ status: 404, error: { type: 'error', error: { type: 'not_found_error' } } });
   });
 });
