@@ -8,6 +8,10 @@ const classics: [string, TaskClass][] = [
   ['hey, what are you up to this weekend?', 'chat'],
   ['Who was the first woman to fly solo across the Atlantic?', 'chat'],
   ['Do you think it is rude to recline your seat on a plane?', 'chat'],
+  // Short greetings the n-gram model alone read as translation ("say") and math: nothing supports either.
+  ['Say hi', 'chat'],
+  ['Say hey', 'chat'],
+  ['Guten Tag, wie geht es?', 'chat'],
   ['```js\nconst x = await fetch(url)\n```\nwhy is x a Response and not my data?', 'code'],
   ['My Flask app returns 405 Method Not Allowed on a POST route, what am I missing?', 'code'],
   ['Port this snippet to Rust: def square(n): return n * n', 'code'],

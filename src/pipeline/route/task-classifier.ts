@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { messageText, type ChatMessage, type ChatRequest } from '../../protocol/openai/chat-schema.ts';
 import { addHashedNgrams, appendDense, normalizedCounts, type SparseFeatures } from './hashed-features.ts';
 import { deserializeModel, predictProbabilities, serializedModelSchema, type LinearModel } from './linear-model.ts';
-import { ruleVerdict } from './task-rules.ts';
+import { modelTaskPlausible, ruleVerdict } from './task-rules.ts';
 import { TASK_CLASSES, type TaskClass } from './task-class.ts';
 
 /** The classifier's answer for one request. */
@@ -78,8 +78,10 @@ export function defaultTaskModel(): LinearModel {
 /** The model's verdict alone (no rules), for training reports and as the fallback of {@link classifyTask}. */
 export function modelVerdict(user: string, system: string, model: LinearModel): TaskClassification {
   const probabilities = predictProbabilities(model, taskFeatures(user, system));
-  let best = 0;
-  for (let label = 1; label < probabilities.length; label++) if (probabilities[label] > probabilities[best]) best = label;
+  // Most likely first; a task the text gives no support for is passed over (see modelTaskPlausible).
+  const text = system ? `${system}\n${user}` : user;
+  const ranked = TASK_CLASSES.map((_, label) => label).sort((a, b) => probabilities[b] - probabilities[a]);
+  const best = ranked.find((label) => modelTaskPlausible(TASK_CLASSES[label], text)) ?? ranked[0];
   return { task: TASK_CLASSES[best], confidence: probabilities[best], source: 'model' };
 }
 

@@ -32,6 +32,22 @@ const reasoningWords = /\b(think step by step|reason (it )?(out|through|carefull
 const arithmeticOnly = /^[\s\d.,+\-*/×÷^()=?%xX]+$|^\s*(what is|compute|calculate|evaluate)\s+[\d.\s+\-*/×÷^()]+\??\s*$/i;
 const mathWords = /\b(solve for [a-z]|integral|derivative|differentiate|integrate|equation|polynomial|prove that|matrix|eigenvalue|probability that|how many (ways|integers))\b/i;
 
+const translationEvidence = new RegExp(`\\b(${NATURAL_LANGUAGES}|translat\\w*|mean(s|ing)?|say(s|ing)? [^\\n]{0,80}\\bin \\w+)\\b`, 'i');
+const mathEvidence = /\d|[+\-*/=^×÷%]|\b(sum|product|total|average|mean|percent|ratio|fraction|solve|equation|calculate|compute|how (many|much)|twice|half|dozen|area|volume|probability|integral|derivative|prime|digits?|numbers?|times|how old|older|younger|more than|less than|fewer|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|million|billion)\b/i;
+
+/**
+ * Whether the task model's verdict has any support in the text. The model reads n-grams, so on a short
+ * prompt it can land on a task whose defining trait is absent: "Say hi" read as translation (from "say
+ * … in French" in its training data), "Guten Tag, wie geht es?" as math. A translation names a language
+ * or asks what something means; a math question has a number, an operator or a quantity word. Without
+ * that, the next most likely task is taken instead (and `chat` is the general-purpose fallback).
+ */
+export function modelTaskPlausible(task: TaskClass, text: string): boolean {
+  if (task === 'translation') return translationEvidence.test(text);
+  if (task === 'math') return mathEvidence.test(text);
+  return true;
+}
+
 /** True when a JSON schema (or tool parameters) declares an enum anywhere: the answer is a choice. */
 export function schemaHasEnum(schema: unknown, depth = 0): boolean {
   if (depth > 12 || schema === null || typeof schema !== 'object') return false;
