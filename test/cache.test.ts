@@ -260,8 +260,11 @@ describe('semantic cache', () => {
     expect(second.headers.get('x-frugal-cost')).toBe('0');
     // The hit names the route it answered for, as the miss did.
     expect([first.headers.get('x-frugal-route'), second.headers.get('x-frugal-route')]).toEqual(['support', 'support']);
+    // …and the task the route's classifier gave the question that made the answer.
+    expect(first.headers.get('x-frugal-task')).toBe('chat');
+    expect(second.headers.get('x-frugal-task')).toBe('chat');
     const record = await ledgerRecord(second.headers.get('x-frugal-request-id')!);
-    expect(record).toMatchObject({ cacheStatus: 'semantic-hit', costNano: 0, route: 'support' });
+    expect(record).toMatchObject({ cacheStatus: 'semantic-hit', costNano: 0, route: 'support', task: 'chat' });
     // 200 × $2.50/M + 20 × $10/M = $0.0007 saved
     expect(record.savingsNano.cache).toBe(700_000);
   });

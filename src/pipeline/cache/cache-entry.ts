@@ -15,6 +15,8 @@ export const cacheEntrySchema = z.object({
   served: z.object({ model: z.string(), provider: z.string(), upstreamModel: z.string(), simulated: z.boolean() }),
   /** The model savings were measured against when the answer was made (a route's declared baseline). */
   baselineModel: z.string().optional(),
+  /** The task a route's classifier gave the request that made the answer (a hit on a route reports it). */
+  task: z.string().optional(),
   /** The final user message, for logs and for re-indexing. */
   question: z.string().optional(),
 });
@@ -28,6 +30,7 @@ export interface CacheEntry {
   usage: TokenUsage;
   served: { model: string; provider: string; upstreamModel: string; simulated: boolean };
   baselineModel?: string;
+  task?: string;
   question?: string;
 }
 

@@ -159,6 +159,7 @@ async function store(
     usage,
     served: { model, provider, upstreamModel, simulated },
     baselineModel: context.baseline?.name,
+    ...(context.task !== undefined ? { task: context.task } : {}),
     question: plan.semantic?.question,
   };
   const encoded = encodeEntry(entry, runtime.config.max_entry_bytes);
@@ -192,7 +193,13 @@ function serve(
   context.baseline ??= runtime.models.get(entry.baselineModel ?? entry.served.model);
   if (similarity !== undefined) context.headers['x-frugal-cache-similarity'] = similarity.toFixed(4);
   // The route stage never runs for a hit; the answer still came through the route the client asked for.
-  if (context.route !== undefined) context.headers['x-frugal-route'] = context.route;
+  if (context.route !== undefined) {
+    context.headers['x-frugal-route'] = context.route;
+    if (entry.task !== undefined) {
+      context.task = entry.task;
+      context.headers['x-frugal-task'] = entry.task;
+    }
+  }
   context.trace.push({ stage: 'cache', detail: why ?? status, data: { key: status === 'hit' ? plan.key : undefined, similarity, matchedQuestion: status === 'semantic-hit' ? entry.question : undefined } });
   runtime.stats.record(context.tenant, plan.model, status);
   const response = replayResponse(entry, context, runtime.now());
