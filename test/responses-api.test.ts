@@ -82,7 +82,7 @@ describe('POST /v1/responses through the official openai client', () => {
     expect(sent.messages).toEqual([{ role: 'system', content: 'Answer in one word.' }, { role: 'user', content: 'Capital of France?' }]);
     expect(sent.model).toBe('gpt-4o-2024-08-06');
     const record = await eventually(() => ledgerRecord(response.headers.get('x-frugal-request-id')!));
-    expect(record).toMatchObject({ costNano: 5_000_000, inputTokens: 2000, cachedInputTokens: 800, outputTokens: 100, status: 'ok' });
+    expect(record).toMatchObject({ costNano: 5_000_000, inputTokens: 2000, cachedInputTokens: 800, outputTokens: 100, status: 'ok', endpoint: 'responses' });
   });
 
   it('runs a function tool round trip: a function_call item, then its output as a tool message upstream', async () => {

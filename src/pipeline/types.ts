@@ -88,7 +88,7 @@ export interface RequestContext {
   /** Maximum total cost for this request, from the route or x-frugal-max-cost. */
   maxCostNano?: Nano;
   protocol: 'openai' | 'anthropic';
-  endpoint: 'chat' | 'messages' | 'embeddings' | 'batch';
+  endpoint: 'chat' | 'messages' | 'responses' | 'embeddings' | 'batch';
   /** The client asked for a stream. */
   stream: boolean;
   /** The client asked for the usage chunk on its stream. */

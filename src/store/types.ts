@@ -48,7 +48,7 @@ export interface LedgerRecord {
   tenant: string;
   keyId: string | null;
   tags: Record<string, string>;
-  endpoint: 'chat' | 'messages' | 'embeddings' | 'batch';
+  endpoint: 'chat' | 'messages' | 'responses' | 'embeddings' | 'batch';
   requestedModel: string;
   route: string | null;
   task: string | null;

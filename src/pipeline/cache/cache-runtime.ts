@@ -77,7 +77,7 @@ export class CacheRuntime {
 
   plan(request: ChatRequest, context: RequestContext): CachePlan {
     const model = context.route ?? context.target?.name ?? context.requestedModel;
-    if (context.endpoint !== 'chat' && context.endpoint !== 'messages') return { kind: 'bypass', model, reason: `endpoint ${context.endpoint}` };
+    if (context.endpoint !== 'chat' && context.endpoint !== 'messages' && context.endpoint !== 'responses') return { kind: 'bypass', model, reason: `endpoint ${context.endpoint}` };
     const policy = resolveCachePolicy(this.config, model, context.route !== undefined);
     if (!policy.enabled) return { kind: 'bypass', model, reason: 'cache disabled for this model' };
     const directives = parseCacheDirectives(context.requestHeaders);

@@ -14,7 +14,7 @@ import { readAuthenticatedBody } from '../read-request.ts';
 
 /**
  * POST /v1/responses — OpenAI's Responses API, stateless. The body is translated into the internal chat
- * form and runs through the same pipeline as /v1/chat/completions (ledger endpoint `chat`); the answer,
+ * form and runs through the same pipeline as /v1/chat/completions (ledger endpoint `responses`); the answer,
  * streamed or not, goes back as a Response object or Responses stream events. Errors use OpenAI's envelope.
  */
 export function responsesHandler(gateway: Gateway, authenticator: Authenticator) {
@@ -30,7 +30,7 @@ export function responsesHandler(gateway: Gateway, authenticator: Authenticator)
         headers: request.headers,
         requestedModel: body.model,
         protocol: 'openai',
-        endpoint: 'chat',
+        endpoint: 'responses',
         stream,
         // The final response.completed event carries usage, so the usage chunk is always wanted.
         clientWantsUsage: true,
