@@ -48,7 +48,10 @@ cache: { enabled: false }
     const failures: string[] = [];
     const rss: { second: number; mb: number }[] = [];
     const started = Date.now();
-    const sampler = setInterval(() => rss.push({ second: Math.round((Date.now() - started) / 1000), mb: Math.round(rssMegabytes(frugal.child.pid!)) }), 5_000);
+    const sampler = setInterval(() => {
+      // Sampled only while the gateway lives (a crash is reported after the run, with its output).
+      if (frugal.child.exitCode === null && frugal.child.signalCode === null) rss.push({ second: Math.round((Date.now() - started) / 1000), mb: Math.round(rssMegabytes(frugal.child.pid!)) });
+    }, 5_000);
     const body = JSON.stringify({ model: 'soak-model', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'stream please' }] });
     async function client() {
       while (Date.now() < deadline) {
@@ -64,6 +67,10 @@ cache: { enabled: false }
     }
     await Promise.all(Array.from({ length: clients }, client));
     clearInterval(sampler);
+    // A gateway that died under load says why (its last output), instead of only the clients' ECONNREFUSED.
+    if (frugal.child.exitCode !== null || frugal.child.signalCode !== null) {
+      throw new Error(`the gateway exited during the soak (code ${frugal.child.exitCode}, signal ${frugal.child.signalCode}):\n${frugal.output.join('').slice(-4000)}`);
+    }
     await agent.close();
     frugal.child.kill('SIGTERM');
     expect(await frugal.exited).toBe(0);
