@@ -34,6 +34,7 @@ export async function startFrugal(options: StartOptions): Promise<RunningFrugal>
     await gateway.close();
     throw error;
   }
+  await warnIfOpenToTheNetwork(gateway, server, options.host ?? options.config.server.host);
   let closing: Promise<void> | undefined;
   return {
     gateway,
@@ -47,4 +48,18 @@ export async function startFrugal(options: StartOptions): Promise<RunningFrugal>
       return closing;
     },
   };
+}
+
+/**
+ * A gateway bound to an interface other machines reach (0.0.0.0 in a container, a LAN address) that
+ * requires no key lets anyone who can reach the port spend the provider credit behind it. That can be
+ * intended (a private network, a sidecar), so it is a warning at start-up, not a refusal.
+ */
+async function warnIfOpenToTheNetwork(gateway: Gateway, server: RunningServer, host: string): Promise<void> {
+  const loopback = host === 'localhost' || host === '::1' || host.startsWith('127.');
+  if (loopback || (await server.authenticator.keysRequired().catch(() => true))) return;
+  gateway.logger.warn(
+    { host },
+    `Frugal listens on ${host}, which other machines may reach, and requires no key: anyone who can reach it can call your upstreams at your cost. Set gateway keys (FRUGAL_API_KEYS or auth.keys), create virtual keys, set auth.mode: required, or bind 127.0.0.1 (--host / HOST).`,
+  );
 }

@@ -58,3 +58,21 @@ describe('gateway keys', () => {
     expect((await fetch(`${frugal.url}/admin/requests/nope`, { headers: { authorization: 'Bearer frugal-admin-key-1' } })).status).toBe(404);
   });
 });
+
+describe('a keyless gateway reachable from other machines', () => {
+  const config = { providers: { sim: { type: 'simulated' } }, models: { small: { provider: 'sim', price: { input: 0.01, output: 0.01 } } } };
+  const warned = (gateway: TestGateway) => gateway.logs.some((line) => /requires no key: anyone who can reach it/.test(line));
+
+  it('warns at start-up when bound to all interfaces without any key, and not once a key is required or on loopback', async () => {
+    const open = await startTestGateway(config, { host: '0.0.0.0' });
+    const keyed = await startTestGateway({ ...config, auth: { keys: ['frugal-gateway-key-2'] } }, { host: '0.0.0.0' });
+    const local = await startTestGateway(config);
+    try {
+      expect(warned(open)).toBe(true);
+      expect(warned(keyed)).toBe(false);
+      expect(warned(local)).toBe(false);
+    } finally {
+      await Promise.all([open.close(), keyed.close(), local.close()]);
+    }
+  });
+});

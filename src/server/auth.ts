@@ -63,15 +63,16 @@ export class Authenticator {
       if (this.#gatewayKeyHashes.has(keyHash)) return { tenant: 'default', keyId: `gw_${keyHash.slice(0, 12)}`, tags: {} };
       const virtual = await this.#options.virtualKeys?.resolve(keyHash);
       if (virtual) return virtual;
-      if (await this.#keysRequired()) throw errors.invalidKey();
+      if (await this.keysRequired()) throw errors.invalidKey();
       // Keys are not required: an unknown key is ignored rather than rejected (clients often send a dummy).
       return { tenant: 'default', keyId: null, tags: {} };
     }
-    if (await this.#keysRequired()) throw errors.missingKey();
+    if (await this.keysRequired()) throw errors.missingKey();
     return { tenant: 'default', keyId: null, tags: {} };
   }
 
-  async #keysRequired(): Promise<boolean> {
+  /** Whether a request without a valid key is refused now (keys configured, virtual keys exist, or mode required). */
+  async keysRequired(): Promise<boolean> {
     if (this.#options.mode === 'required' || this.#gatewayKeyHashes.size > 0) return true;
     return (await this.#options.virtualKeys?.anyExist()) ?? false;
   }

@@ -13,7 +13,7 @@ export interface TestGateway extends RunningFrugal {
 }
 
 /** Starts Frugal on 127.0.0.1:0 with a config object, a temp data dir and captured logs. */
-export async function startTestGateway(rawConfig: Record<string, unknown>, options: { dataDir?: string } = {}): Promise<TestGateway> {
+export async function startTestGateway(rawConfig: Record<string, unknown>, options: { dataDir?: string; host?: string } = {}): Promise<TestGateway> {
   const config = validateConfig({ logging: { level: 'debug' }, ...rawConfig }, 'test');
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'frugal-test-'));
   const logs: string[] = [];
@@ -24,7 +24,7 @@ export async function startTestGateway(rawConfig: Record<string, unknown>, optio
     },
   });
   const logger = createLogger('debug', sink);
-  const running = await startFrugal({ config, port: 0, host: '127.0.0.1', dataDir, logger });
+  const running = await startFrugal({ config, port: 0, host: options.host ?? '127.0.0.1', dataDir, logger });
   const close = running.close.bind(running);
   // Every gateway a test starts is checked on close: no provider, gateway or admin key in any log line.
   const secrets = [
