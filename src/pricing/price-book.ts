@@ -67,7 +67,7 @@ export function worstCaseCost(price: ModelPrice, inputTokens: number, maxOutputT
  */
 export class PriceBook {
   readonly #overrides = new Map<string, ModelPrice>();
-  readonly #lookupCache = new Map<string, ModelPrice | null>();
+  readonly #lookupCache = new Map<string, TablePrice | null>();
 
   setOverride(key: string, spec: PriceSpec): void {
     this.#overrides.set(key, priceFromSpec(spec));
@@ -80,6 +80,21 @@ export class PriceBook {
   lookup(model: string, providerFamily?: string): ModelPrice | undefined {
     const override = this.#overrides.get(model);
     if (override) return override;
+    const found = this.#table(model, providerFamily);
+    return found?.inputOnly ? undefined : found?.price;
+  }
+
+  /**
+   * The table's price for a model it prices by input tokens only (embedding models: genai-prices lists
+   * no output price for them), with output at 0; undefined for every other model. Only for models
+   * that serve /v1/embeddings, where no output token is billed.
+   */
+  lookupInputOnly(model: string, providerFamily?: string): ModelPrice | undefined {
+    const found = this.#table(model, providerFamily);
+    return found?.inputOnly ? found.price : undefined;
+  }
+
+  #table(model: string, providerFamily?: string): TablePrice | undefined {
     const cacheKey = `${providerFamily ?? ''}\u0000${model}`;
     const cached = this.#lookupCache.get(cacheKey);
     if (cached !== undefined) return cached ?? undefined;
@@ -89,10 +104,16 @@ export class PriceBook {
   }
 }
 
+interface TablePrice {
+  price: ModelPrice;
+  /** The table lists an input price and no output price (embedding models). */
+  inputOnly: boolean;
+}
+
 type CalcPrice = typeof import('@pydantic/genai-prices').calcPrice;
 let calcPrice: CalcPrice | undefined;
 
-function lookupGenaiPrices(model: string, providerFamily?: string): ModelPrice | undefined {
+function lookupGenaiPrices(model: string, providerFamily?: string): TablePrice | undefined {
   // Loaded on first use: the table costs ~20 MB of memory, and a config that prices every model never needs it.
   calcPrice ??= (createRequire(import.meta.url)('@pydantic/genai-prices') as { calcPrice: CalcPrice }).calcPrice;
   let result;
@@ -110,14 +131,7 @@ function lookupGenaiPrices(model: string, providerFamily?: string): ModelPrice |
   };
   const input = flat(price.input_mtok);
   const output = flat(price.output_mtok);
-  if (input === undefined || output === undefined) return undefined;
-  return priceFromSpec(
-    {
-      input,
-      output,
-      cache_read: flat(price.cache_read_mtok),
-      cache_write: flat(price.cache_write_mtok),
-    },
-    'genai-prices',
-  );
+  if (input === undefined) return undefined;
+  const spec = { input, output: output ?? 0, cache_read: flat(price.cache_read_mtok), cache_write: flat(price.cache_write_mtok) };
+  return { price: priceFromSpec(spec, 'genai-prices'), inputOnly: output === undefined };
 }
