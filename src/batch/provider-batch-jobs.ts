@@ -3,6 +3,7 @@ import { costOf } from '../pricing/price-book.ts';
 import { usageFromOpenAI, zeroUsage } from '../pricing/usage.ts';
 import type { Gateway } from '../gateway/build-gateway.ts';
 import type { ModelEntry } from '../pipeline/types.ts';
+import { patternModel } from '../gateway/pattern-models.ts';
 import { newRequestId } from '../server/request-context.ts';
 import type { BatchLine, BatchRecord, JobStore } from './store/job-store.ts';
 import { outputLine } from './openai-wire.ts';
@@ -15,7 +16,14 @@ const providerCustomId = (lineNumber: number) => `line-${lineNumber}`;
 /** The model a line names, after `rewrite`; undefined for routes (those run through the pipeline). */
 function lineModel(gateway: Gateway, line: BatchLine): ModelEntry | undefined {
   const requested = typeof line.request.model === 'string' ? line.request.model : '';
-  return gateway.models.get(gateway.config.rewrite[requested] ?? requested);
+  const name = gateway.config.rewrite[requested] ?? requested;
+  if (name in gateway.config.routes) return undefined;
+  try {
+    // A name a provider's pattern serves goes to the provider's batch API like a configured model.
+    return gateway.models.get(name) ?? patternModel(gateway, name);
+  } catch {
+    return undefined; // unpriced: left to Frugal's workers, whose resolution refuses it with the reason
+  }
 }
 
 /**

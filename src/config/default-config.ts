@@ -29,13 +29,21 @@ const seedModels: SeedModel[] = [
   { name: 'text-embedding-3-large', input: '0.13', output: '0', kind: 'embedding', real: { env: 'OPENAI_API_KEY', provider: 'openai', upstream: 'text-embedding-3-large' } },
 ];
 
+/**
+ * A real provider also serves the names of its own family that the seeds do not list (`models` patterns:
+ * gpt-4.1-mini, o3, claude-opus-4-1, deepseek-chat…), priced from the price book, so an app that only
+ * changes its baseURL keeps working. The simulated provider gets no patterns: it serves the seeds only.
+ */
 const realProviders: Record<string, { env: string; config: Record<string, unknown> }> = {
-  openai: { env: 'OPENAI_API_KEY', config: { type: 'openai' } },
-  anthropic: { env: 'ANTHROPIC_API_KEY', config: { type: 'anthropic' } },
-  deepseek: { env: 'DEEPSEEK_API_KEY', config: { type: 'openai-compatible', base_url: 'https://api.deepseek.com/v1', price_family: 'deepseek' } },
+  openai: { env: 'OPENAI_API_KEY', config: { type: 'openai', models: ['gpt-*', 'o1*', 'o3*', 'o4*', 'chatgpt-*', 'text-embedding-*'] } },
+  anthropic: { env: 'ANTHROPIC_API_KEY', config: { type: 'anthropic', models: ['claude-*'] } },
+  deepseek: {
+    env: 'DEEPSEEK_API_KEY',
+    config: { type: 'openai-compatible', base_url: 'https://api.deepseek.com/v1', price_family: 'deepseek', models: ['deepseek-*'] },
+  },
   qwen: {
     env: 'DASHSCOPE_API_KEY',
-    config: { type: 'openai-compatible', base_url: 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1', price_family: 'alibaba' },
+    config: { type: 'openai-compatible', base_url: 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1', price_family: 'alibaba', models: ['qwen*'] },
   },
 };
 

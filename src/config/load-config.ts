@@ -1,4 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
+import { providerForModelName } from './model-patterns.ts';
 import { LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type FrugalConfig } from './schema.ts';
@@ -144,7 +145,9 @@ function crossCheck(config: FrugalConfig): string[] {
   issues.push(...modelKindIssues(config));
   const servable = new Set([...Object.keys(config.models), ...Object.keys(config.routes)]);
   for (const [from, to] of Object.entries(config.rewrite)) {
-    if (!servable.has(to)) issues.push(`rewrite.${from}: '${to}' is neither a model nor a route`);
+    if (!servable.has(to) && !providerForModelName(config.providers, to)) {
+      issues.push(`rewrite.${from}: '${to}' is neither a model, a route nor a name a provider's models pattern matches`);
+    }
   }
   return issues;
 }

@@ -4,6 +4,7 @@ import { cacheConfigSchema } from '../pipeline/cache/cache-config.ts';
 import { budgetsConfigSchema } from '../pipeline/budget/budget-config.ts';
 import { batchConfigSchema } from '../batch/batch-config.ts';
 import { routesSchema } from '../pipeline/route/route-config.ts';
+import { modelPatternIssue } from './model-patterns.ts';
 
 /** USD per 1M tokens. Numbers or decimal strings; kept exact by the price book. */
 const usdAmount = z.union(
@@ -42,6 +43,18 @@ export const providerSchema = z.strictObject({
   /** The provider serves OpenAI's Files+Batch API (default: true for type `openai` and `anthropic`). */
   batch_api: z.boolean().optional(),
   simulate: simulateSchema.optional(),
+  /**
+   * Model names this provider serves without a `models:` entry: `['gpt-*', 'o3*']` (`*` is any run of
+   * characters, the rest literal; src/config/model-patterns.ts). Priced from the price book; unpriced names are refused.
+   */
+  models: z
+    .array(
+      z.string().superRefine((pattern, context) => {
+        const issue = modelPatternIssue(pattern);
+        if (issue) context.addIssue({ code: 'custom', message: issue });
+      }),
+    )
+    .optional(),
 });
 export type ProviderConfig = z.infer<typeof providerSchema>;
 

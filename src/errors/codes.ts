@@ -12,12 +12,23 @@ export const errors = {
     new FrugalError('headers_too_large', 431, 'invalid_request_error', 'Request headers are too large'),
   unsupportedMediaType: () =>
     new FrugalError('unsupported_media_type', 415, 'invalid_request_error', 'Content-Type must be application/json'),
-  unknownModel: (model: string, available: string[]) =>
+  unknownModel: (model: string, available: string[], patterns: string[] = []) =>
     new FrugalError(
       'model_not_found',
       404,
       'not_found_error',
-      `The model '${model}' does not exist. Available models: ${available.join(', ')}`,
+      `The model '${model}' does not exist. Available models: ${available.join(', ')}` +
+        (patterns.length > 0 ? `. Providers also serve names matching their patterns (${patterns.join('; ')}); '${model}' matches none` : ''),
+      { param: 'model' },
+    ),
+  /** A name a provider's `models` pattern claims, but the price book has no price for: never served at $0. */
+  modelNotPriced: (model: string, provider: string, pattern: string) =>
+    new FrugalError(
+      'model_not_priced',
+      400,
+      'invalid_request_error',
+      `The model '${model}' matches provider '${provider}' (pattern '${pattern}') but has no known price, so its cost and budgets could not be kept exact. ` +
+        `Add it under models: with a price, e.g. models: { ${model}: { provider: ${provider}, price: { input: <USD per 1M input tokens>, output: <USD per 1M output tokens> } } }`,
       { param: 'model' },
     ),
   /** A chat request for an embeddings model, or the other way round (config `models.<name>.kind`). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FrugalConfig } from '../config/schema.ts';
+import { providerForModelName } from '../config/model-patterns.ts';
 import { keyBudgetSchema } from '../pipeline/budget/budget-config.ts';
 
 /**
@@ -40,10 +41,12 @@ export type CreateKeyInput = z.input<typeof createKeyInputSchema>;
 
 /**
  * The names in a key's `models` that a gateway with this config cannot serve: not a model, a route,
- * or a name `rewrite` maps (a key limited to such a name gets 403 on every request).
+ * a name `rewrite` maps or a name a provider's `models` pattern matches (a key limited to such a name gets 403 on every request).
  */
-export function unknownKeyModels(models: readonly string[] | undefined, config: Pick<FrugalConfig, 'models' | 'routes' | 'rewrite'>): string[] {
-  return (models ?? []).filter((name) => !(name in config.models) && !(name in config.routes) && !(name in config.rewrite));
+export function unknownKeyModels(models: readonly string[] | undefined, config: Pick<FrugalConfig, 'models' | 'routes' | 'rewrite' | 'providers'>): string[] {
+  return (models ?? []).filter(
+    (name) => !(name in config.models) && !(name in config.routes) && !(name in config.rewrite) && !providerForModelName(config.providers, name),
+  );
 }
 
 /** What a gateway with this config serves, for messages about unknown names. */

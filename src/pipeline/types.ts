@@ -20,6 +20,8 @@ export interface ModelEntry {
   simulated: boolean;
   /** `chat` or `embedding` when the config says which endpoint the model serves; unset, both. */
   kind?: 'chat' | 'embedding';
+  /** Set when no `models:` entry names it and a provider's `models` pattern serves it (src/gateway/pattern-models.ts). */
+  pattern?: { provider: string; pattern: string };
 }
 
 /** Savings levers; each saving in the ledger is attributed to exactly one. */

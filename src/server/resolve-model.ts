@@ -1,12 +1,16 @@
 import { errors } from '../errors/codes.ts';
 import type { Gateway } from '../gateway/build-gateway.ts';
+import { patternModel } from '../gateway/pattern-models.ts';
+import { describeModelPatterns } from '../config/model-patterns.ts';
 import type { RequestContext } from '../pipeline/types.ts';
 import type { Principal } from './auth.ts';
 
 /**
  * Resolves the model a client named: `rewrite` first (so apps need no code change), then a
  * configured model (target and baseline are that model), then a route (the route stage picks the
- * target). Anything else is a 404 listing what exists. A model whose `kind` is the other endpoint's
+ * target), then a provider whose `models` patterns match the name (src/gateway/pattern-models.ts: the
+ * first in config order serves it; a name without a known price is a 400). Anything else is a 404 listing
+ * what exists and the patterns. A model whose `kind` is the other endpoint's
  * (an embeddings model asked to chat, a chat model asked for embeddings) is a 400 naming the models
  * that fit, before any upstream call. `serving` defaults from the request's endpoint.
  */
@@ -17,7 +21,7 @@ export function resolveModel(gateway: Gateway, context: RequestContext, principa
     throw errors.forbidden(`This key may not use the model '${requested}'. Allowed: ${principal.allowedModels.join(', ')}`);
   }
   if (name !== requested) context.trace.push({ stage: 'edge', detail: `rewrote ${requested} → ${name}` });
-  const model = gateway.models.get(name);
+  const model = gateway.models.get(name) ?? (name in gateway.config.routes ? undefined : patternModel(gateway, name));
   if (model) {
     const wanted = serving === 'embeddings' ? 'embedding' : 'chat';
     if (model.kind !== undefined && model.kind !== wanted) {
@@ -36,7 +40,7 @@ export function resolveModel(gateway: Gateway, context: RequestContext, principa
     if (requestedModel) context.baseline = requestedModel;
     return;
   }
-  throw errors.unknownModel(requested, availableModels(gateway));
+  throw errors.unknownModel(requested, availableModels(gateway), describeModelPatterns(gateway.config.providers));
 }
 
 export function availableModels(gateway: Gateway): string[] {

@@ -48,6 +48,10 @@ export class CacheKeys {
     this.sources.set(name, fingerprint);
   }
 
+  hasSource(name: string): boolean {
+    return this.sources.has(name);
+  }
+
   entry(input: ExactKeyInput): string {
     const material: Record<string, unknown> = { tenant: input.tenant, model: input.model, request: withoutFields(input.request) };
     if (input.nativeRequest) material.native = withoutFields(input.nativeRequest);

@@ -77,6 +77,10 @@ export class CacheRuntime {
 
   plan(request: ChatRequest, context: RequestContext): CachePlan {
     const model = context.route ?? context.target?.name ?? context.requestedModel;
+    // A name a provider's pattern serves joined the models after start: tie its answers to its deployment too.
+    if (context.route === undefined && context.target?.pattern && !this.keys.hasSource(model)) {
+      for (const [name, fingerprint] of answerSources(new Map([[model, context.target]]), {})) this.keys.setSource(name, fingerprint);
+    }
     if (context.endpoint !== 'chat' && context.endpoint !== 'messages' && context.endpoint !== 'responses') return { kind: 'bypass', model, reason: `endpoint ${context.endpoint}` };
     const policy = resolveCachePolicy(this.config, model, context.route !== undefined);
     if (!policy.enabled) return { kind: 'bypass', model, reason: 'cache disabled for this model' };

@@ -12,7 +12,8 @@ const createdAt = new Date(created * 1000).toISOString();
 const protocolOf = (headers: RouteInput['request']['headers']) => (headers['anthropic-version'] === undefined ? 'openai' : 'anthropic');
 
 /**
- * GET /v1/models — configured models (with prices, and `simulated` where it applies) and routes. Each
+ * GET /v1/models — configured models (with prices, and `simulated` where it applies) and routes, plus
+ * the names providers' `models` patterns have served since start (`listed: false`, with the pattern). Each
  * entry carries both OpenAI's fields (`object`, `created`, `owned_by`) and Anthropic's (`type`,
  * `display_name`, `created_at`), and the list Anthropic's paging fields, so `models.list()` of either
  * SDK reads it.
@@ -61,6 +62,8 @@ function modelList(gateway: Gateway, principal: Principal): ({ id: string } & Re
       owned_by: model.deployments[0]?.provider.name ?? 'frugal',
       simulated: model.simulated,
       ...(model.kind ? { kind: model.kind } : {}),
+      // Served through a provider's `models` pattern since a client named it: not in the config's list.
+      ...(model.pattern ? { listed: false, pattern: model.pattern.pattern } : {}),
       deployments: model.deployments.map((deployment) => ({ provider: deployment.provider.name, upstream_model: deployment.upstreamModel, simulated: deployment.provider.simulated })),
       price_per_million: model.price
         ? { input: formatUsd(Number(model.price.input)), output: formatUsd(Number(model.price.output)), source: model.price.source }
