@@ -99,10 +99,14 @@ export class PriceBook {
     const cached = this.#lookupCache.get(cacheKey);
     if (cached !== undefined) return cached ?? undefined;
     const found = lookupGenaiPrices(model, providerFamily);
-    this.#lookupCache.set(cacheKey, found ?? null);
+    // Found prices are bounded by the table; misses are not (clients choose the names a provider pattern
+    // sends here), so only the first few thousand misses are remembered.
+    if (found || this.#lookupCache.size < MAX_CACHED_MISSES) this.#lookupCache.set(cacheKey, found ?? null);
     return found;
   }
 }
+
+const MAX_CACHED_MISSES = 4096;
 
 interface TablePrice {
   price: ModelPrice;
