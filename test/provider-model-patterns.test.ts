@@ -104,6 +104,14 @@ describe('names served through a provider pattern', () => {
     expect(list.data.find((entry) => entry.id === 'gpt-4o')?.listed).toBeUndefined();
   });
 
+  it('models.retrieve knows a priced pattern name before any request, and not an unpriced one', async () => {
+    const model = await client.models.retrieve('o3');
+    expect(model).toMatchObject({ id: 'o3', owned_by: 'primary', listed: false, pattern: 'o3*' });
+    const missing = await client.models.retrieve('o3-made-up').catch((caught: unknown) => caught);
+    expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(openaiUpstream.requestsTo('/v1/chat/completions')).toHaveLength(0);
+  });
+
   it('refuses a name the price book cannot price, with no upstream call', async () => {
     const response = await fetch(`${frugal.url}/v1/chat/completions`, {
       method: 'POST',

@@ -4,6 +4,7 @@ import type { RouteInput } from '../router.ts';
 import type { Authenticator, Principal } from '../auth.ts';
 import { errors } from '../../errors/codes.ts';
 import { sendError, sendJson } from '../http-exchange.ts';
+import { patternModel } from '../../gateway/pattern-models.ts';
 
 const created = Math.floor(Date.now() / 1000);
 const createdAt = new Date(created * 1000).toISOString();
@@ -30,7 +31,10 @@ export function modelsHandler(gateway: Gateway, authenticator: Authenticator) {
   };
 }
 
-/** GET /v1/models/{model} — one entry of the list (OpenAI's models.retrieve); a rewritten name shows its target. */
+/**
+ * GET /v1/models/{model} — one entry of the list (OpenAI's models.retrieve); a rewritten name shows its
+ * target; a priced name a provider's pattern serves is answered as a chat request for it would resolve it.
+ */
 export function modelHandler(gateway: Gateway, authenticator: Authenticator) {
   return async function model({ request, response, params }: RouteInput): Promise<void> {
     try {
@@ -38,13 +42,25 @@ export function modelHandler(gateway: Gateway, authenticator: Authenticator) {
       const list = modelList(gateway, principal);
       const id = params.id;
       const target = gateway.config.rewrite[id];
-      const found = list.find((entry) => entry.id === id) ?? (target === undefined ? undefined : list.find((entry) => entry.id === target));
+      let found = list.find((entry) => entry.id === id) ?? (target === undefined ? undefined : list.find((entry) => entry.id === target));
+      if (!found && target === undefined && !(id in gateway.config.routes) && servedByPattern(gateway, id)) {
+        found = modelList(gateway, principal).find((entry) => entry.id === id);
+      }
       if (!found) throw errors.unknownModel(id, list.map((entry) => entry.id));
       sendJson(response, 200, found.id === id ? found : { ...found, id, display_name: id, rewritten_to: found.id });
     } catch (error) {
       sendError(response, error, protocolOf(request.headers));
     }
   };
+}
+
+/** True when a provider's pattern serves `name` at a known price (the entry joins gateway.models). */
+function servedByPattern(gateway: Gateway, name: string): boolean {
+  try {
+    return patternModel(gateway, name) !== undefined;
+  } catch {
+    return false; // no known price: not served, so not found
+  }
 }
 
 function modelList(gateway: Gateway, principal: Principal): ({ id: string } & Record<string, unknown>)[] {
