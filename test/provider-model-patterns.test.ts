@@ -230,6 +230,29 @@ describe('virtual keys and pattern names', () => {
   });
 });
 
+describe('budgets and pattern names', () => {
+  it("reserves a pattern name's worst case at its price-book price: over the budget, 429 before any upstream call", async () => {
+    // claude-opus-4-1 worst case: 4,000 output tokens at the table's output price ($75 per 1M as of writing: $0.30) > $0.05.
+    expect(tablePrice('claude-opus-4-1', 'anthropic').output * 4_000n).toBeGreaterThan(50_000_000n * 1_000_000n);
+    const gateway = await startTestGateway({ providers: providers(), budgets: [{ scope: 'global', limit_usd: 0.05, period: 'day' }], ledger: { flush_interval_ms: 20 }, cache: { enabled: false } });
+    try {
+      const budgeted = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+      const error = await budgeted.chat.completions
+        .create({ model: 'claude-opus-4-1', max_tokens: 4_000, messages: [{ role: 'user', content: 'hi' }] })
+        .catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+      expect((error as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('budget_exceeded');
+      expect(anthropicUpstream.requestsTo('/v1/messages')).toHaveLength(0);
+      // A small request fits and is served.
+      anthropicUpstream.script({ text: 'ok', usage: { promptTokens: 10, completionTokens: 2 } });
+      const served = await budgeted.chat.completions.create({ model: 'claude-opus-4-1', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+      expect(served.choices[0].message.content).toBe('ok');
+    } finally {
+      await gateway.close();
+    }
+  });
+});
+
 describe('the response cache and pattern names', () => {
   it('caches an answer of a pattern name like a configured model', async () => {
     const gateway = await startTestGateway({ providers: providers(), ledger: { flush_interval_ms: 20 }, cache: { enabled: true } });
