@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { startFakeOpenAI } from './support/fake-openai-upstream.ts';
@@ -308,5 +308,24 @@ describe('pattern config', () => {
     expect(offline.providers.simulated.models).toBeUndefined();
     // Valid as config.
     expect(validateConfig(withKeys, 'defaults').providers.openai.models).toContain('gpt-*');
+  });
+});
+
+describe('frugal models', () => {
+  it('says which names each provider serves beyond the listed models', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { buildCli } = await import('../src/cli/main.ts');
+    const path = join(mkdtempSync(join(tmpdir(), 'frugal-models-cli-')), 'frugal.config.yaml');
+    writeFileSync(path, "providers:\n  up: { type: openai-compatible, base_url: http://127.0.0.1:9/v1, api_key: sk-cli-000000, models: ['gpt-*', 'o3*'] }\nmodels:\n  listed: { provider: up, price: { input: 1, output: 2 } }\n");
+    const printed: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((line: unknown) => void printed.push(String(line)));
+    try {
+      await buildCli().parseAsync(['node', 'frugal', 'models', '--config', path]);
+    } finally {
+      log.mockRestore();
+    }
+    expect(printed).toContain('also served by up: any priced name matching gpt-*, o3*');
   });
 });

@@ -137,6 +137,10 @@ export function buildCli(): Command {
       console.log(formatTable(rows));
       const routes = Object.keys(config.routes);
       if (routes.length > 0) console.log(`routes: ${routes.join(', ')}`);
+      // Names the config does not list, served by a provider whose patterns match them (priced from the price book).
+      for (const [name, provider] of Object.entries(config.providers)) {
+        if (provider.models?.length) console.log(`also served by ${name}: any priced name matching ${provider.models.join(', ')}`);
+      }
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));
     });
 
