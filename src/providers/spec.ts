@@ -45,6 +45,8 @@ export interface ProviderAdapter {
    * where it has such an endpoint; `request.model` is the upstream model id. Free at the provider.
    */
   countTokens?(request: ChatRequest, options: CallOptions): Promise<number>;
+  /** OpenAI's moderation endpoint (free at OpenAI): the body as the client sent it, the answer as the provider gave it. */
+  moderate?(body: Record<string, unknown>, options: CallOptions): Promise<unknown>;
   /** Provider batch API, where the provider has one (OpenAI Batch, Anthropic Message Batches). */
   batch?: ProviderBatchApi;
   close?(): Promise<void>;

@@ -9,6 +9,7 @@ import { chatCompletionsHandler } from './handlers/chat-completions.ts';
 import { messagesHandler } from './handlers/messages.ts';
 import { responsesHandler } from './handlers/responses.ts';
 import { countTokensHandler } from './handlers/count-tokens.ts';
+import { moderationsHandler } from './handlers/moderations.ts';
 import { embeddingsHandler } from './handlers/embeddings.ts';
 import { modelHandler, modelsHandler } from './handlers/models.ts';
 import { adminRequestHandler } from './handlers/admin-requests.ts';
@@ -42,6 +43,7 @@ export function createFrugalServer(gateway: Gateway, extensions: ServerExtension
     .on('POST', '/v1/responses', responsesHandler(gateway, authenticator))
     .on('POST', '/v1/messages/count_tokens', countTokensHandler(gateway, authenticator))
     .on('POST', '/v1/embeddings', embeddingsHandler(gateway, authenticator))
+    .on('POST', '/v1/moderations', moderationsHandler(gateway, authenticator))
     .on('GET', '/v1/models', modelsHandler(gateway, authenticator))
     .on('GET', '/v1/models/:id', modelHandler(gateway, authenticator))
     .on('GET', '/health', health(gateway))

@@ -81,6 +81,19 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     exchange.sendJson(answer.status, answer.body);
   }
 
+  /** Moderation: an input containing "attack" is flagged as violence; everything else passes. */
+  async function moderations(exchange: Exchange): Promise<void> {
+    const reply = script.next(exchange.recorded.body);
+    if (!(await playTransport(exchange, reply, openAIErrorBody))) return;
+    const body = exchange.recorded.body as { input?: unknown; model?: string };
+    const inputs = typeof body.input === 'string' ? [body.input] : Array.isArray(body.input) ? body.input : [];
+    const results = inputs.map((input) => {
+      const flagged = JSON.stringify(input).includes('attack');
+      return { flagged, categories: { violence: flagged, harassment: false }, category_scores: { violence: flagged ? 0.91 : 0.01, harassment: 0.01 } };
+    });
+    exchange.sendJson(200, { id: 'modr-fake-1', model: body.model ?? 'omni-moderation-latest', results });
+  }
+
   function models(exchange: Exchange): void {
     const ids = options.models ?? defaultModels;
     const data = ids.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'fake' }));
@@ -101,6 +114,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     }
     if (method === 'POST' && path === '/v1/chat/completions') return chatCompletions(exchange);
     if (method === 'POST' && path === '/v1/embeddings') return embeddings(exchange);
+    if (method === 'POST' && path === '/v1/moderations') return moderations(exchange);
     if (method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) return models(exchange);
     if (await batchApi.handle(exchange)) return;
     exchange.sendJson(404, openAIErrorBody({ status: 404, message: `Unknown route ${method} ${path}` }));

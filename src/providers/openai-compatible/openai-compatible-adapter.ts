@@ -137,6 +137,10 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     return parsed.data;
   }
 
+  async moderate(body: Record<string, unknown>, options: CallOptions): Promise<unknown> {
+    return this.#post('/moderations', body, options, false);
+  }
+
   async close(): Promise<void> {
     await this.#pool.close();
   }

@@ -95,6 +95,23 @@ export class SimulatedAdapter implements ProviderAdapter {
     return { object: 'list', data, model: request.model, usage: { prompt_tokens: tokens, total_tokens: tokens } };
   }
 
+  /**
+   * Moderation offline: every input passes (nothing is flagged) — a simulated gateway must not block an
+   * app's traffic on a classifier it does not have. One result per input, every category false.
+   */
+  async moderate(body: Record<string, unknown>, options: CallOptions): Promise<unknown> {
+    const model = typeof body.model === 'string' ? body.model : 'omni-moderation-latest';
+    await this.#beforeAnswer(model, options.signal);
+    const inputs = typeof body.input === 'string' ? [body.input] : Array.isArray(body.input) ? body.input : [];
+    const categories = ['harassment', 'harassment/threatening', 'hate', 'hate/threatening', 'illicit', 'illicit/violent', 'self-harm', 'self-harm/instructions', 'self-harm/intent', 'sexual', 'sexual/minors', 'violence', 'violence/graphic'];
+    const results = inputs.map(() => ({
+      flagged: false,
+      categories: Object.fromEntries(categories.map((category) => [category, false])),
+      category_scores: Object.fromEntries(categories.map((category) => [category, 0])),
+    }));
+    return { id: `modr-sim-${inputs.length}`, model, results, simulated: true };
+  }
+
   async #beforeAnswer(model: string, signal: AbortSignal): Promise<void> {
     const latency = typeof this.#options.latencyMs === 'number'
       ? this.#options.latencyMs
