@@ -60,6 +60,7 @@ const bodies = fc.oneof(
   { weight: 2, arbitrary: mutated(validResponses).map((body) => ({ path: '/v1/responses', body })) },
   { weight: 1, arbitrary: mutated(validMessages).map((body) => ({ path: '/v1/messages/count_tokens', body })) },
   { weight: 1, arbitrary: mutated(validMessageBatch).map((body) => ({ path: '/v1/messages/batches', body })) },
+  { weight: 1, arbitrary: mutated({ model: 'omni-moderation-latest', input: ['hello', 'there'] }).map((body) => ({ path: '/v1/moderations', body })) },
   { weight: 1, arbitrary: fc.jsonValue().map((value) => ({ path: '/v1/chat/completions', body: JSON.stringify(value) })) },
   { weight: 1, arbitrary: fc.string().map((body) => ({ path: '/v1/messages', body })) },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map((bytes) => ({ path: '/v1/chat/completions', body: Buffer.from(bytes).toString('latin1') })) },
