@@ -240,7 +240,8 @@ function toUpstreamError(error: unknown): UpstreamError {
   return new UpstreamError('connection', (error as Error)?.message ?? 'unknown upstream failure', { cause: error });
 }
 
-function upstreamRejected(failure: UpstreamError): FrugalError {
+/** An upstream's refusal of the request itself (4xx), passed to the client with its status. */
+export function upstreamRejected(failure: UpstreamError): FrugalError {
   const status = failure.status ?? 400;
   return new FrugalError('upstream_rejected', status, status === 429 ? 'rate_limit_error' : 'invalid_request_error', failure.message);
 }

@@ -46,8 +46,6 @@ export async function runCascade(next: ChatHandler, request: ChatRequest, contex
   let capStop: string | undefined;
   context.cascaded = true;
   for (let index = 0; index < tiers.length; index++) {
-    // The client left while an earlier tier (or its judge) ran: no further tier is called for it.
-    if (context.signal.aborted) throw errors.clientClosed();
     const tier = tiers[index];
     const number = index + 1;
     const last = index === tiers.length - 1;

@@ -4,6 +4,7 @@ import { FrugalError } from '../../errors/frugal-error.ts';
 import { errors } from '../../errors/codes.ts';
 import { UpstreamError } from '../../providers/upstream-error.ts';
 import type { ProviderAdapter } from '../../providers/spec.ts';
+import { upstreamRejected } from '../../pipeline/call/call-handler.ts';
 import type { RouteInput } from '../router.ts';
 import type { Authenticator } from '../auth.ts';
 import { sendError, sendJson } from '../http-exchange.ts';
@@ -44,9 +45,8 @@ export function moderationsHandler(gateway: Gateway, authenticator: Authenticato
       try {
         answer = await provider.moderate!(body as Record<string, unknown>, { signal: clientAbortSignal(request, response), timeoutMs: gateway.config.retry.timeout_ms });
       } catch (error) {
-        if (error instanceof UpstreamError && error.kind === 'http' && error.status !== undefined && !error.retryable) {
-          throw new FrugalError('upstream_rejected', error.status, 'invalid_request_error', error.message);
-        }
+        // A refusal (4xx, a 429 included: nothing here retries) keeps its status, as on the chat path.
+        if (error instanceof UpstreamError && error.kind === 'http' && error.status !== undefined && error.status < 500) throw upstreamRejected(error);
         throw errors.upstreamFailed(502, `moderation failed at ${provider.name}: ${error instanceof Error ? error.message : String(error)}`, []);
       }
       Object.assign(headers, { 'x-frugal-provider': provider.name, 'x-frugal-cost': '0' }, provider.simulated ? { 'x-frugal-simulated': 'true' } : {});
