@@ -10,6 +10,8 @@ let other: FakeUpstream;
 let frugal: TestGateway;
 let simulatedOnly: TestGateway;
 let noModeration: TestGateway;
+let governed: TestGateway;
+const ADMIN_KEY = 'admin-key-for-moderation-limits-0123';
 
 beforeAll(async () => {
   openai = await startFakeOpenAI({ apiKey: OPENAI_KEY });
@@ -23,6 +25,11 @@ beforeAll(async () => {
     models: { mini: { provider: 'openai', upstream_model: 'gpt-4o-mini', price: { input: 0.15, output: 0.6 } } },
   });
   simulatedOnly = await startTestGateway({ providers: { sim: { type: 'simulated' } }, models: { small: { provider: 'sim', price: { input: 0.01, output: 0.01 } } } });
+  governed = await startTestGateway({
+    auth: { admin_key: ADMIN_KEY },
+    providers: { openai: { type: 'openai', base_url: openai.url, api_key: OPENAI_KEY } },
+    models: { mini: { provider: 'openai', upstream_model: 'gpt-4o-mini', price: { input: 0.15, output: 0.6 } } },
+  });
   noModeration = await startTestGateway({ providers: { aggregator: { type: 'openai-compatible', base_url: other.url, api_key: 'sk-other-0000000' } }, models: { m: { provider: 'aggregator', price: { input: 1, output: 1 } } } });
 });
 afterEach(() => {
@@ -30,7 +37,7 @@ afterEach(() => {
   other.reset();
 });
 afterAll(async () => {
-  await Promise.all([frugal?.close(), simulatedOnly?.close(), noModeration?.close()]);
+  await Promise.all([frugal?.close(), simulatedOnly?.close(), noModeration?.close(), governed?.close()]);
   await Promise.all([openai?.close(), other?.close()]);
 });
 
@@ -70,5 +77,24 @@ describe('POST /v1/moderations', () => {
     await expect(client(noModeration).moderations.create({ input: 'x' })).rejects.toMatchObject({ status: 404, error: { code: 'moderation_unavailable' } });
     expect(openai.requests).toHaveLength(0);
     expect(other.requests).toHaveLength(0);
+  });
+
+  it("counts against the virtual key's requests per minute, like every other request of the key", async () => {
+    const created = await fetch(`${governed.url}/admin/keys`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` }, body: JSON.stringify({ name: 'moderation-rpm', rpm: 3 }) });
+    expect(created.status).toBe(201);
+    const { key } = (await created.json()) as { key: string };
+    const limited = new OpenAI({ baseURL: `${governed.url}/v1`, apiKey: key, maxRetries: 0 });
+    await limited.moderations.create({ input: 'one' });
+    // Anthropic's token counter (free too) is a request of the key as well.
+    const counted = await fetch(`${governed.url}/v1/messages/count_tokens`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' }, body: JSON.stringify({ model: 'mini', messages: [{ role: 'user', content: 'hello' }] }) });
+    expect(counted.status).toBe(200);
+    await limited.moderations.create({ input: 'three' });
+    const sentBefore = openai.requestsTo('/v1/moderations').length;
+    await expect(limited.moderations.create({ input: 'four' })).rejects.toMatchObject({ status: 429, error: { code: 'rate_limit_exceeded' } });
+    const refusedCount = await fetch(`${governed.url}/v1/messages/count_tokens`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' }, body: JSON.stringify({ model: 'mini', messages: [{ role: 'user', content: 'hello' }] }) });
+    expect(refusedCount.status).toBe(429);
+    expect(Number(refusedCount.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await refusedCount.json()) as { type: string; error: { type: string } }).type).toBe('error');
+    expect(openai.requestsTo('/v1/moderations')).toHaveLength(sentBefore);
   });
 });

@@ -134,6 +134,17 @@ export class BudgetGuard {
   }
 
   /**
+   * Counts one request against its virtual key's requests-per-minute limit, for endpoints that call no
+   * model and cost nothing (moderations, token counting): no budget applies, but a key's `rpm` is a
+   * limit on its requests, whatever they ask. Throws 429 (or 503 when the counters are down).
+   */
+  async admitRequest(context: GuardedContext): Promise<void> {
+    const key = context.keyId !== null && this.#keys ? await this.#keys.byId(context.keyId) : undefined;
+    if (!key || key.rpm === null) return;
+    await this.#counted(() => this.#limiter.admit({ id: key.id, rpm: key.rpm, tpm: null }, 0), context);
+  }
+
+  /**
    * Runs a check on the counter store. Without the counters (Redis restarting, say) no budget or rate
    * limit can be checked: refuse with a 503 rather than spend blindly — and never a 500.
    */

@@ -10,6 +10,7 @@ import { createRequestContext, newRequestId } from '../request-context.ts';
 import { resolveModel } from '../resolve-model.ts';
 import { clientAbortSignal } from '../client-abort.ts';
 import { readAuthenticatedBody } from '../read-request.ts';
+import { budgetGuardFor } from '../../pipeline/budget/budget-guard.ts';
 
 /**
  * POST /v1/messages/count_tokens — Anthropic's token counter, which Anthropic clients call to manage
@@ -17,9 +18,10 @@ import { readAuthenticatedBody } from '../read-request.ts';
  * provider's exact count, asked of its deployments in fallback order; otherwise (an OpenAI-shaped
  * model, a route whose model is picked per request, or every counter failing) Frugal counts with its
  * own tokenizer and says so in `x-frugal-estimated: true`. Counting calls no model and costs nothing,
- * so it writes no ledger record.
+ * so it writes no ledger record; it does count against the key's requests-per-minute limit.
  */
 export function countTokensHandler(gateway: Gateway, authenticator: Authenticator) {
+  const guard = budgetGuardFor(gateway);
   return async function countTokens({ request, response }: RouteInput): Promise<void> {
     const requestId = newRequestId();
     const headers: Record<string, string> = { 'x-frugal-request-id': requestId };
@@ -38,6 +40,8 @@ export function countTokensHandler(gateway: Gateway, authenticator: Authenticato
         signal: clientAbortSignal(request, response),
       });
       resolveModel(gateway, context, principal);
+      // Free, but still a request of the key's: its requests-per-minute limit counts it.
+      await guard.admitRequest(context);
       const model = context.target;
       if (model) headers['x-frugal-model'] = model.name;
       for (const deployment of model?.deployments ?? []) {

@@ -11,6 +11,7 @@ import { sendError, sendJson } from '../http-exchange.ts';
 import { newRequestId } from '../request-context.ts';
 import { clientAbortSignal } from '../client-abort.ts';
 import { readAuthenticatedBody } from '../read-request.ts';
+import { budgetGuardFor } from '../../pipeline/budget/budget-guard.ts';
 
 const moderationRequestSchema = z.looseObject({
   input: z.union([z.string(), z.array(z.unknown()).min(1)], { error: 'expected a string, or a non-empty array of strings or of text/image parts' }),
@@ -29,14 +30,18 @@ export function moderationProvider(gateway: Gateway): ProviderAdapter | undefine
 /**
  * POST /v1/moderations — apps often moderate input before a chat call through the same client, so a
  * gateway that 404s here breaks them. Forwarded as sent to the moderation provider; free, so no cost and
- * no ledger record. Upstream refusals keep their status; failures are a 502.
+ * no ledger record, but it counts against the key's requests-per-minute limit. Upstream refusals keep
+ * their status; failures are a 502.
  */
 export function moderationsHandler(gateway: Gateway, authenticator: Authenticator) {
+  const guard = budgetGuardFor(gateway);
   return async function moderations({ request, response }: RouteInput): Promise<void> {
     const requestId = newRequestId();
     const headers: Record<string, string> = { 'x-frugal-request-id': requestId };
     try {
-      const { body } = await readAuthenticatedBody(authenticator, request, gateway.config.server.body_limit_bytes, (value) => moderationRequestSchema.safeParse(value));
+      const { principal, body } = await readAuthenticatedBody(authenticator, request, gateway.config.server.body_limit_bytes, (value) => moderationRequestSchema.safeParse(value));
+      // Free, but still a request of the key's: its requests-per-minute limit counts it.
+      await guard.admitRequest({ requestId, keyId: principal.keyId, tenant: principal.tenant, tags: principal.tags, trace: [] });
       const provider = moderationProvider(gateway);
       if (!provider) {
         throw new FrugalError('moderation_unavailable', 404, 'invalid_request_error', 'No provider serves moderations: configure a provider of type openai (OPENAI_API_KEY or providers.<name>.type: openai).');
