@@ -162,6 +162,23 @@ export const ledgerSchema = z.strictObject({
   max_batch: z.number().int().positive().default(500),
 });
 
+/**
+ * Stored responses of the Responses API (docs/responses-api.md): what `previous_response_id` and
+ * `GET /v1/responses/{id}` read. Kept in `responses.db` under data_dir (memory with `store: memory`,
+ * Redis when `redis` is set).
+ */
+export const responsesConfigSchema = z.strictObject({
+  /** `false`: nothing is stored, and `previous_response_id` is refused as before storage existed. */
+  store: z.boolean().default(true),
+  /** A stored response is gone this many days after it was created. */
+  ttl_days: z.number().positive().max(3_650).default(30),
+  /** Most responses kept; past it the least recently used go first (SQLite and memory; Redis bounds itself). */
+  max_entries: z.number().int().positive().default(100_000),
+  /** Most bytes kept (each response with its whole conversation); past it the least recently used go first. */
+  max_bytes: z.number().int().positive().default(1024 * 1024 * 1024),
+});
+export type ResponsesConfig = z.infer<typeof responsesConfigSchema>;
+
 export const configSchema = z.strictObject({
   server: serverSchema.prefault({}),
   /** `required`: every request needs a gateway or virtual key; `optional`: only once keys exist. */
@@ -192,6 +209,8 @@ export const configSchema = z.strictObject({
   budgets: budgetsConfigSchema,
   /** Files/Batches API, batch workers and micro-batching (src/batch/batch-config.ts). */
   batch: batchConfigSchema.prefault({}),
+  /** Stored Responses API answers: previous_response_id, GET/DELETE /v1/responses/{id} (docs/responses-api.md). */
+  responses: responsesConfigSchema.prefault({}),
   logging: z
     .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
     .prefault({}),

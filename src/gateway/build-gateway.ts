@@ -13,6 +13,7 @@ import { compileRoutes, type CompiledRoute } from '../pipeline/route/route-stage
 import { buildPipeline } from './build-pipeline.ts';
 import { createLogger } from '../logging/create-logger.ts';
 import { openBatchSystem, type BatchSystem } from '../batch/batch-system.ts';
+import { ResponseStore } from '../protocol/responses/response-store.ts';
 
 /** Everything a running Frugal holds: built once from config by the composition root. */
 export interface Gateway {
@@ -30,6 +31,8 @@ export interface Gateway {
   pipeline: ChatHandler;
   /** Files/Batches API, its job store and workers (src/batch). */
   batch: BatchSystem;
+  /** Stored Responses API answers (previous_response_id, GET /v1/responses/{id}); undefined when `responses.store` is false. */
+  responses: ResponseStore | undefined;
   dataDir: string;
   /** Registers work to finish before the stores close (flushes of in-memory state); runs in reverse order. */
   onClose(hook: () => Promise<void>): void;
@@ -42,6 +45,8 @@ export interface BuildGatewayOptions {
   dataDir?: string;
   logger?: Logger;
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export async function buildGateway(options: BuildGatewayOptions): Promise<Gateway> {
   const { config } = options;
@@ -63,7 +68,9 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
     redisUrl: config.redis,
     onRedisError: (error) => logger.warn({ err: error }, 'redis connection error'),
     cache: { maxEntries: config.cache.max_entries, maxBytes: config.cache.max_bytes },
+    responses: config.responses.store ? { maxEntries: config.responses.max_entries, maxBytes: config.responses.max_bytes } : undefined,
   });
+  const responses = stores.responses === undefined ? undefined : new ResponseStore(stores.responses, { ttlMs: config.responses.ttl_days * DAY_MS });
   const ledger = new LedgerWriter(stores.ledger, { flushIntervalMs: config.ledger.flush_interval_ms, maxBatch: config.ledger.max_batch, logger });
   const breakers = new BreakerRegistry({ failureThreshold: config.breaker.failure_threshold, cooldownMs: config.breaker.cooldown_ms });
   const closeHooks: (() => Promise<void>)[] = [];
@@ -79,6 +86,7 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
     ledger,
     breakers,
     dataDir,
+    responses,
     pipeline: undefined as unknown as ChatHandler,
     batch: undefined as unknown as BatchSystem,
     onClose(hook) {

@@ -42,6 +42,23 @@ describe('openStores', () => {
     expect(await second.counters.get('budget')).toBe(7);
   });
 
+  it('opens responses.db beside the others only when stored responses are asked for', async () => {
+    const directory = dataDir();
+    const without = await openStores({ dataDir: directory });
+    expect(without.responses).toBeUndefined();
+    await without.close();
+    expect(existsSync(join(directory, 'responses.db'))).toBe(false);
+    const first = await openStores({ dataDir: directory, responses: {} });
+    expect(first.kind.responses).toBe('sqlite');
+    await first.responses?.set('response:resp_1', 'kept');
+    await first.close();
+    const second = await openStores({ dataDir: directory, responses: {} });
+    opened.push(second);
+    expect(await second.responses?.get('response:resp_1')).toBe('kept');
+    // A separate store: the cache's purges and evictions never reach a stored conversation.
+    expect(await second.cache.get('response:resp_1')).toBeUndefined();
+  });
+
   it('keeps everything in memory when asked, writing no files', async () => {
     const directory = dataDir();
     const stores = await openStores({ dataDir: directory, store: 'memory', cache: { maxEntries: 1 } });

@@ -24,6 +24,12 @@ export interface OpenStoresOptions {
   onRedisError?: (error: Error) => void;
   /** Bounds of a memory or SQLite cache (Redis is bounded by its own `maxmemory`). */
   cache?: { maxEntries?: number; maxBytes?: number };
+  /**
+   * When set, also opens the store of the Responses API's stored responses (`responses.db`, or under
+   * `<prefix>responses:` in Redis) with these bounds. A separate store from the cache, so cache churn and
+   * cache purges never evict a conversation a client will continue.
+   */
+  responses?: { maxEntries?: number; maxBytes?: number };
 }
 
 /** The opened stores, which backend each one is, and one `close()` for all of them. */
@@ -31,10 +37,13 @@ export interface OpenedStores {
   ledger: LedgerStore;
   cache: KeyValueStore;
   counters: CounterStore;
+  /** Stored Responses API answers; only when `responses` was asked for. */
+  responses?: KeyValueStore;
   kind: {
     ledger: 'memory' | 'sqlite' | 'postgres';
     cache: 'memory' | 'sqlite' | 'redis';
     counters: 'memory' | 'sqlite' | 'redis';
+    responses?: 'memory' | 'sqlite' | 'redis';
   };
   close(): Promise<void>;
 }
@@ -42,8 +51,8 @@ export interface OpenedStores {
 const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 
 /**
- * Opens the ledger, cache and counters for a deployment. One process: SQLite files under
- * `dataDir` (ledger.db, cache.db, counters.db — separate files so cache churn never waits on the
+ * Opens the ledger, cache and counters (and, when asked, stored responses) for a deployment. One process:
+ * SQLite files under `dataDir` (ledger.db, cache.db, counters.db, responses.db — separate files so cache churn never waits on the
  * ledger's write lock). Several replicas: ledger in PostgreSQL, cache and counters in Redis.
  * Connection failures reject here, at startup, with the URL's password hidden.
  */
@@ -70,6 +79,7 @@ export async function openStores(options: OpenStoresOptions): Promise<OpenedStor
 
     let cache: KeyValueStore;
     let counters: CounterStore;
+    let responses: KeyValueStore | undefined;
     if (options.redisUrl !== undefined) {
       // Redis and PostgreSQL clients load only when configured (ioredis alone is ~20 MB of memory).
       const { connectRedis } = await import('./redis/redis-connection.ts');
@@ -81,21 +91,29 @@ export async function openStores(options: OpenStoresOptions): Promise<OpenedStor
       const prefix = options.redisPrefix ?? 'frugal:';
       cache = await RedisKeyValueStore.open({ redis, prefix: `${prefix}kv:` });
       counters = await RedisCounterStore.open({ redis, prefix: `${prefix}counter:` });
+      if (options.responses) responses = await RedisKeyValueStore.open({ redis, prefix: `${prefix}responses:` });
     } else if (local === 'memory') {
       cache = new MemoryKeyValueStore(options.cache);
       counters = new MemoryCounterStore();
+      if (options.responses) responses = new MemoryKeyValueStore(options.responses);
     } else {
       cache = new SqliteKeyValueStore({ path: sqlitePath('cache.db'), ...options.cache });
       counters = new SqliteCounterStore({ path: sqlitePath('counters.db') });
+      if (options.responses) responses = new SqliteKeyValueStore({ path: sqlitePath('responses.db'), ...options.responses });
     }
     closers.push(() => cache.close(), () => counters.close());
+    if (responses) {
+      const opened = responses;
+      closers.push(() => opened.close());
+    }
 
     const remote = options.redisUrl !== undefined ? 'redis' : local;
     return {
       ledger,
       cache,
       counters,
-      kind: { ledger: POSTGRES_URL.test(store) ? 'postgres' : local, cache: remote, counters: remote },
+      ...(responses ? { responses } : {}),
+      kind: { ledger: POSTGRES_URL.test(store) ? 'postgres' : local, cache: remote, counters: remote, ...(responses ? { responses: remote } : {}) },
       close: closeAll,
     };
   } catch (error) {
