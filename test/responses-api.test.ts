@@ -216,12 +216,12 @@ describe('POST /v1/responses on other providers', () => {
 });
 
 describe('POST /v1/responses refusals', () => {
-  it('refuses previous_response_id with a 400 telling the user to send the whole conversation', async () => {
-    const error = await client.responses.create({ model: 'gpt-4o', input: 'and then?', previous_response_id: 'resp_123' }).catch((caught) => caught);
+  it('refuses conversation with a 400 naming the field (previous_response_id chains turns: test/responses-state.test.ts)', async () => {
+    const error = await client.responses.create({ model: 'gpt-4o', input: 'and then?', conversation: 'conv_123' }).catch((caught) => caught);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect(error.status).toBe(400);
-    expect(error.param).toBe('previous_response_id');
-    expect(error.message).toMatch(/send the whole conversation in input/);
+    expect(error.param).toBe('conversation');
+    expect(error.message).toMatch(/chain turns with previous_response_id, or send the whole conversation in input/);
     expect(upstream.requestsTo('/v1/chat/completions')).toHaveLength(0);
   });
 
@@ -244,7 +244,7 @@ describe('POST /v1/responses refusals', () => {
     expect(background.body.error.param).toBe('background');
   });
 
-  it('accepts store and unknown fields without storing or crashing', async () => {
+  it('accepts store and unknown fields without sending them upstream or crashing', async () => {
     upstream.script({ text: 'ok' });
     const response = await postRaw({ model: 'gpt-4o', input: 'x', store: true, include: ['reasoning.encrypted_content'], some_future_field: { a: 1 } });
     expect(response.status).toBe(200);

@@ -43,6 +43,12 @@ export const errors = {
       { param: 'model' },
     ),
   notFound: (what: string) => new FrugalError('not_found', 404, 'not_found_error', `${what} not found`),
+  /** OpenAI answers an unknown (or unstored, expired, deleted) previous_response_id with this 400. */
+  previousResponseNotFound: (id: string) =>
+    new FrugalError('previous_response_not_found', 400, 'invalid_request_error', `Previous response with id '${id}' not found.`, { param: 'previous_response_id' }),
+  /** GET/DELETE /v1/responses/{id} of an id the caller's tenant has not stored (or that expired). */
+  responseNotFound: (id: string) =>
+    new FrugalError('response_not_found', 404, 'not_found_error', `Response with id '${id}' not found.`),
   routeNotFound: (method: string, path: string) =>
     new FrugalError('route_not_found', 404, 'not_found_error', `No route for ${method} ${path}`),
   methodNotAllowed: (method: string, path: string, allowed: string[] = []) =>

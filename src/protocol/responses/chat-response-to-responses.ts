@@ -13,7 +13,9 @@ export function responsesId(prefix: 'resp' | 'msg' | 'fc'): string {
 /**
  * The parts of a Response that do not depend on the answer: its id, time and the request's settings
  * echoed back as the SDK types expect them (`tools` in the Responses shape, defaults filled in).
- * `status` starts `in_progress`; `output` is empty.
+ * `status` starts `in_progress`; `output` is empty. `store` says whether the response is stored (the caller
+ * sets the body's `store` to what it decided: the request's wish and the gateway's config), and
+ * `previous_response_id` echoes the request's.
  */
 export function responseEnvelope(body: ResponsesRequest, id: string, createdAt: number): ResponseObject {
   return {
@@ -28,9 +30,9 @@ export function responseEnvelope(body: ResponsesRequest, id: string, createdAt: 
     model: body.model,
     output: [],
     parallel_tool_calls: body.parallel_tool_calls ?? true,
-    previous_response_id: null,
+    previous_response_id: body.previous_response_id ?? null,
     reasoning: body.reasoning ?? null,
-    store: false,
+    store: body.store === true,
     temperature: body.temperature ?? null,
     text: body.text ?? { format: { type: 'text' } },
     tool_choice: body.tool_choice ?? 'auto',

@@ -112,11 +112,32 @@ describe('responsesRequestToChat', () => {
     const previous = refusal({ input: 'x', previous_response_id: 'resp_1' });
     expect(previous.status).toBe(400);
     expect(previous.param).toBe('previous_response_id');
-    expect(previous.message).toMatch(/send the whole conversation in input/);
+    expect(previous.message).toMatch(/stores no responses \(config responses\.store: false\); send the whole conversation in input/);
     expect(refusal({ input: 'x', conversation: 'conv_1' }).param).toBe('conversation');
     expect(refusal({ input: 'x', background: true }).param).toBe('background');
     expect(refusal({ input: [{ type: 'item_reference', id: 'msg_1' }] }).param).toBe('input[0].type');
     expect(() => translate({ input: 'x', store: false, background: false })).not.toThrow();
+  });
+
+  it('puts a loaded previous conversation after the new instructions and before the new input', () => {
+    const body = responsesRequestSchema.parse({ model: 'gpt-4o', instructions: 'New rules.', previous_response_id: 'resp_1', input: [{ role: 'user', content: 'Only a tool result?' }] });
+    const history = [
+      { type: 'message', id: 'msg_1', role: 'user', content: 'Weather?' },
+      { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'weather', arguments: '{}', status: 'completed' },
+      { type: 'function_call_output', id: 'fco_1', call_id: 'call_1', output: 'sunny' },
+      { type: 'message', id: 'msg_2', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Sunny.', annotations: [] }] },
+    ];
+    expect(responsesRequestToChat(body, { history }).messages).toEqual([
+      { role: 'system', content: 'New rules.' },
+      { role: 'user', content: 'Weather?' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
+      { role: 'assistant', content: 'Sunny.' },
+      { role: 'user', content: 'Only a tool result?' },
+    ]);
+    // A new input of only a system message is enough when the history holds the conversation.
+    const systemOnly = responsesRequestSchema.parse({ model: 'gpt-4o', previous_response_id: 'resp_1', input: [{ role: 'system', content: 'Be brief.' }] });
+    expect(responsesRequestToChat(systemOnly, { history }).messages.at(-1)).toEqual({ role: 'system', content: 'Be brief.' });
   });
 
   it('refuses built-in tools, naming the tool', () => {

@@ -15,17 +15,21 @@ type Item = Record<string, unknown>;
  * - `function_call` items become the `tool_calls` of one assistant message (merged into the assistant
  *   message right before them), `function_call_output` items `tool` messages with `tool_call_id = call_id`.
  * - `reasoning` items are dropped: a chat upstream cannot take them back.
- * - Frugal keeps no response state: `previous_response_id`, `conversation`, `item_reference` items,
- *   file ids and `background` are refused. Built-in tools (web_search, file_search…) are refused:
- *   Frugal calls chat models, it does not run tools.
+ * - `history` (the stored conversation a `previous_response_id` names, loaded by the caller) comes right
+ *   after the instructions and before this turn's input: the new request's `instructions` replace the
+ *   previous ones, which are not carried over. Without `history`, `previous_response_id` is refused
+ *   (stored responses are off). `conversation`, `item_reference` items, file ids and `background` are
+ *   refused. Built-in tools (web_search, file_search…) are refused: Frugal calls chat models, it does
+ *   not run tools.
  * - `max_output_tokens` → `max_completion_tokens`; `text.format` → `response_format` (none for plain text);
  *   `reasoning.effort` → `reasoning_effort`. `metadata` and `store` do not reach the upstream
  *   (metadata becomes request tags at the edge and is echoed in the answer).
  */
-export function responsesRequestToChat(body: ResponsesRequest): ChatRequest {
-  refuseStatefulFields(body);
+export function responsesRequestToChat(body: ResponsesRequest, options: { history?: Item[] } = {}): ChatRequest {
+  refuseStatefulFields(body, options.history !== undefined);
   const messages: ChatMessage[] = [];
   if (typeof body.instructions === 'string' && body.instructions !== '') messages.push({ role: 'system', content: body.instructions });
+  options.history?.forEach((item, index) => translateItem(item, `previous_response_id (stored item ${index})`, messages));
   if (typeof body.input === 'string') messages.push({ role: 'user', content: body.input });
   else body.input.forEach((item, index) => translateItem(item, `input[${index}]`, messages));
   if (!messages.some((message) => message.role !== 'system' && message.role !== 'developer')) {
@@ -52,10 +56,14 @@ export function responsesRequestToChat(body: ResponsesRequest): ChatRequest {
   return request;
 }
 
-function refuseStatefulFields(body: ResponsesRequest): void {
-  const sendWhole = 'Frugal keeps no response state: send the whole conversation in input (earlier input items, then the previous response\'s output items, then the new ones)';
-  if (body.previous_response_id != null) throw errors.invalidRequest(`previous_response_id is not supported. ${sendWhole}.`, 'previous_response_id');
-  if (body.conversation != null) throw errors.invalidRequest(`conversation is not supported. ${sendWhole}.`, 'conversation');
+function refuseStatefulFields(body: ResponsesRequest, historyLoaded: boolean): void {
+  const sendWhole = 'send the whole conversation in input (earlier input items, then the previous response\'s output items, then the new ones)';
+  if (body.previous_response_id != null && !historyLoaded) {
+    throw errors.invalidRequest(`previous_response_id is not supported: this gateway stores no responses (config responses.store: false); ${sendWhole}.`, 'previous_response_id');
+  }
+  if (body.conversation != null) {
+    throw errors.invalidRequest(`conversation is not supported: Frugal keeps no Conversations objects; chain turns with previous_response_id, or ${sendWhole}.`, 'conversation');
+  }
   if (body.background === true) {
     throw errors.invalidRequest('background is not supported: Frugal answers while the request is open (use stream: true for long answers, or the Batch API)', 'background');
   }
@@ -79,7 +87,7 @@ function translateItem(item: Item, path: string, messages: ChatMessage[]): void 
     case 'reasoning':
       return;
     case 'item_reference':
-      throw errors.invalidRequest(`${path}: item_reference is not supported: Frugal keeps no response state; send the item itself`, `${path}.type`);
+      throw errors.invalidRequest(`${path}: item_reference is not supported: send the item itself, or chain turns with previous_response_id`, `${path}.type`);
     case undefined:
       throw errors.invalidRequest(`${path}: expected an input item with a type ("message", "function_call", "function_call_output") or a role`, `${path}.type`);
     default:

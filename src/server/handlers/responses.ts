@@ -1,9 +1,11 @@
-import { responsesRequestSchema } from '../../protocol/responses/responses-schema.ts';
+import { responsesRequestSchema, type ResponsesRequest } from '../../protocol/responses/responses-schema.ts';
 import { responsesRequestToChat } from '../../protocol/responses/responses-request-to-chat.ts';
-import { chatResponseToResponses } from '../../protocol/responses/chat-response-to-responses.ts';
+import { chatResponseToResponses, type ResponseObject } from '../../protocol/responses/chat-response-to-responses.ts';
 import { chatChunksToResponsesEvents, encodeResponsesSse, ResponsesStreamWriter } from '../../protocol/responses/chat-chunks-to-responses-events.ts';
+import { conversationBefore, toInputItems, type InputItem } from '../../protocol/responses/input-items.ts';
 import type { Gateway } from '../../gateway/build-gateway.ts';
 import { FrugalError } from '../../errors/frugal-error.ts';
+import { errors } from '../../errors/codes.ts';
 import type { RouteInput } from '../router.ts';
 import type { Authenticator } from '../auth.ts';
 import { sendError, sendJson, writeWithBackpressure } from '../http-exchange.ts';
@@ -13,16 +15,37 @@ import { clientAbortSignal } from '../client-abort.ts';
 import { readAuthenticatedBody } from '../read-request.ts';
 
 /**
- * POST /v1/responses — OpenAI's Responses API, stateless. The body is translated into the internal chat
- * form and runs through the same pipeline as /v1/chat/completions (ledger endpoint `responses`); the answer,
+ * POST /v1/responses — OpenAI's Responses API. The body is translated into the internal chat form and
+ * runs through the same pipeline as /v1/chat/completions (ledger endpoint `responses`); the answer,
  * streamed or not, goes back as a Response object or Responses stream events. Errors use OpenAI's envelope.
+ *
+ * State (docs/responses-api.md): with `responses.store` on and the request's `store` not false, a completed
+ * or incomplete response is stored with its whole conversation, for the tenant, before the client gets it
+ * (so the next turn can name it at once); a `previous_response_id` puts that stored conversation ahead of
+ * this turn's input.
  */
 export function responsesHandler(gateway: Gateway, authenticator: Authenticator) {
   return async function responses({ request, response }: RouteInput): Promise<void> {
     const requestId = newRequestId();
     try {
-      const { principal, body } = await readAuthenticatedBody(authenticator, request, gateway.config.server.body_limit_bytes, (value) => responsesRequestSchema.safeParse(value));
-      const chatRequest = responsesRequestToChat(body);
+      const { principal, body: parsedBody } = await readAuthenticatedBody(authenticator, request, gateway.config.server.body_limit_bytes, (value) => responsesRequestSchema.safeParse(value));
+      const store = gateway.responses;
+      // The answer says whether it is stored: the request's wish (OpenAI's default is to store) and the config.
+      const body: ResponsesRequest = { ...parsedBody, store: store !== undefined && parsedBody.store !== false };
+      const history = store !== undefined && body.previous_response_id != null ? await previousConversation(gateway, principal.tenant, body.previous_response_id) : undefined;
+      const chatRequest = responsesRequestToChat(body, { history });
+      const inputItems = [...(history ?? []), ...toInputItems(body.input)];
+      const save = async (answer: ResponseObject): Promise<void> => {
+        if (!body.store || store === undefined) return;
+        if (answer.status !== 'completed' && answer.status !== 'incomplete') return;
+        try {
+          await store.save(principal.tenant, answer, inputItems);
+        } catch (error) {
+          // The answer is still good: it goes out marked unstored rather than failing the paid-for call.
+          gateway.logger.warn({ err: error, requestId }, 'could not store the response');
+          answer.store = false;
+        }
+      };
       const stream = body.stream === true;
       const context = createRequestContext({
         requestId,
@@ -41,7 +64,9 @@ export function responsesHandler(gateway: Gateway, authenticator: Authenticator)
       resolveModel(gateway, context, principal);
       const outcome = await gateway.pipeline(chatRequest, context);
       if (outcome.kind === 'response') {
-        sendJson(response, 200, chatResponseToResponses(outcome.response, body), context.headers);
+        const answer = chatResponseToResponses(outcome.response, body);
+        await save(answer);
+        sendJson(response, 200, answer, context.headers);
         return;
       }
       response.writeHead(200, { ...context.headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -49,6 +74,8 @@ export function responsesHandler(gateway: Gateway, authenticator: Authenticator)
       try {
         for await (const event of chatChunksToResponsesEvents(outcome.stream, writer)) {
           if (response.destroyed) break;
+          // The last event carries the whole response: stored before the client can ask for it by id.
+          if (event.type === 'response.completed' || event.type === 'response.incomplete') await save(event.response as ResponseObject);
           await writeWithBackpressure(response, encodeResponsesSse(event));
         }
         if (!response.destroyed) response.end();
@@ -68,4 +95,11 @@ export function responsesHandler(gateway: Gateway, authenticator: Authenticator)
       response.destroy();
     }
   };
+}
+
+/** The stored conversation `previous_response_id` continues, or OpenAI's 400 when the tenant has no such response. */
+async function previousConversation(gateway: Gateway, tenant: string, id: string): Promise<InputItem[]> {
+  const previous = await gateway.responses?.load(tenant, id);
+  if (previous === undefined) throw errors.previousResponseNotFound(id);
+  return conversationBefore(previous);
 }
