@@ -8,6 +8,7 @@ import { sendError, sendJson } from './http-exchange.ts';
 import { chatCompletionsHandler } from './handlers/chat-completions.ts';
 import { messagesHandler } from './handlers/messages.ts';
 import { responsesHandler } from './handlers/responses.ts';
+import { storedResponseRoutes } from './handlers/stored-responses.ts';
 import { countTokensHandler } from './handlers/count-tokens.ts';
 import { moderationsHandler } from './handlers/moderations.ts';
 import { embeddingsHandler } from './handlers/embeddings.ts';
@@ -36,11 +37,15 @@ export function createFrugalServer(gateway: Gateway, extensions: ServerExtension
     gatewayKeys: gateway.config.auth.keys,
     virtualKeys: extensions.virtualKeys,
   });
+  const storedResponses = storedResponseRoutes(gateway, authenticator);
   const router = new Router()
     .on('POST', '/v1/chat/completions', chatCompletionsHandler(gateway, authenticator))
     .on('POST', '/chat/completions', chatCompletionsHandler(gateway, authenticator))
     .on('POST', '/v1/messages', messagesHandler(gateway, authenticator))
     .on('POST', '/v1/responses', responsesHandler(gateway, authenticator))
+    .on('GET', '/v1/responses/:id', storedResponses.retrieve)
+    .on('DELETE', '/v1/responses/:id', storedResponses.remove)
+    .on('GET', '/v1/responses/:id/input_items', storedResponses.inputItems)
     .on('POST', '/v1/messages/count_tokens', countTokensHandler(gateway, authenticator))
     .on('POST', '/v1/embeddings', embeddingsHandler(gateway, authenticator))
     .on('POST', '/v1/moderations', moderationsHandler(gateway, authenticator))
