@@ -172,10 +172,13 @@ export const responsesConfigSchema = z.strictObject({
   store: z.boolean().default(true),
   /** A stored response is gone this many days after it was created. */
   ttl_days: z.number().positive().max(3_650).default(30),
-  /** Most responses kept; past it the least recently used go first (SQLite and memory; Redis bounds itself). */
-  max_entries: z.number().int().positive().default(100_000),
-  /** Most bytes kept (each response with its whole conversation); past it the least recently used go first. */
-  max_bytes: z.number().int().positive().default(1024 * 1024 * 1024),
+  /**
+   * Most responses kept; past it the least recently used go first. Unset: the store's default (memory
+   * 10,000, SQLite 100,000). Redis is bounded by its own `maxmemory`.
+   */
+  max_entries: z.number().int().positive().optional(),
+  /** Most bytes kept (each response with its whole conversation). Unset: memory 64 MiB, SQLite 1 GiB. */
+  max_bytes: z.number().int().positive().optional(),
 });
 export type ResponsesConfig = z.infer<typeof responsesConfigSchema>;
 

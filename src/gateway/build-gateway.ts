@@ -47,6 +47,20 @@ export interface BuildGatewayOptions {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const RESPONSE_SWEEP_MS = 60 * 60 * 1000;
+
+/**
+ * Stored conversations must not outlive `responses.ttl_days` on disk: an expired one is unreadable at
+ * once, and its row is removed at start-up and then every hour.
+ */
+function sweepExpiredResponses(gateway: Gateway, responses: ResponseStore): void {
+  const sweep = () => {
+    responses.deleteExpired().catch((error: unknown) => gateway.logger.warn({ err: error }, 'could not remove expired stored responses'));
+  };
+  sweep();
+  const timer = setInterval(sweep, RESPONSE_SWEEP_MS).unref();
+  gateway.onClose(async () => clearInterval(timer));
+}
 
 export async function buildGateway(options: BuildGatewayOptions): Promise<Gateway> {
   const { config } = options;
@@ -103,6 +117,7 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
       logger.flush?.();
     },
   };
+  if (responses !== undefined) sweepExpiredResponses(gateway, responses);
   gateway.pipeline = buildPipeline(gateway);
   gateway.batch = await openBatchSystem(gateway);
   return gateway;

@@ -13,6 +13,12 @@ export interface KeyValueStore {
   delete(key: string): Promise<boolean>;
   /** Deletes every key starting with `prefix`; returns how many were removed. */
   deletePrefix(prefix: string): Promise<number>;
+  /**
+   * Removes every expired entry now and returns how many. Backends whose expiry is lazy (an expired entry
+   * is unreadable but stays until read or evicted) have it; Redis expires keys by itself and does not.
+   * For data that must not outlive its TTL on disk (stored conversations).
+   */
+  deleteExpired?(): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -62,6 +62,14 @@ export class ResponseStore {
     return { tenant: parsed.data.tenant, response: parsed.data.response as ResponseObject, inputItems: parsed.data.inputItems };
   }
 
+  /**
+   * Takes expired responses out of the backing store (SQLite keeps an expired row, unreadable, until it is
+   * read or evicted); 0 where the backend expires entries by itself (Redis).
+   */
+  async deleteExpired(): Promise<number> {
+    return (await this.#store.deleteExpired?.()) ?? 0;
+  }
+
   /** Removes the tenant's response; false when there was none to remove (unknown, expired, another tenant's). */
   async delete(tenant: string, id: string): Promise<boolean> {
     if ((await this.load(tenant, id)) === undefined) return false;

@@ -51,6 +51,20 @@ export function keyValueContract(name: string, factory: () => KeyValueFixture | 
       expect(await store.delete('short')).toBe(false);
     });
 
+    it('deleteExpired (where the backend has it) removes expired entries only', async (context) => {
+      const store = await open();
+      if (store.deleteExpired === undefined) return context.skip();
+      await store.set('gone-1', 'a', { ttlMs: 80 });
+      await store.set('gone-2', 'b', { ttlMs: 80 });
+      await store.set('kept', 'c', { ttlMs: 60_000 });
+      await store.set('forever', 'd');
+      await (await harness.fixture()).advance(250);
+      expect(await store.deleteExpired()).toBe(2);
+      expect(await store.deleteExpired()).toBe(0);
+      expect(await store.get('kept')).toBe('c');
+      expect(await store.get('forever')).toBe('d');
+    });
+
     it('deletes by literal prefix only', async () => {
       const store = await open();
       for (const key of ['user:1:a', 'user:1:b', 'user:10:a', 'user:2:a', 'glob*[x]?:1', 'globby', 'ü:1', 'ü:2']) {

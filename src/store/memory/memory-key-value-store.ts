@@ -78,6 +78,17 @@ export class MemoryKeyValueStore implements KeyValueStore {
     return removed;
   }
 
+  async deleteExpired(): Promise<number> {
+    const now = this.#now();
+    let removed = 0;
+    for (const [key, entry] of this.#entries) {
+      if (entry.expiresAt > now) continue;
+      this.#remove(key, entry);
+      removed += 1;
+    }
+    return removed;
+  }
+
   async close(): Promise<void> {
     this.#entries.clear();
     this.#bytes = 0;

@@ -131,6 +131,12 @@ export class SqliteKeyValueStore implements KeyValueStore {
     return expiries.filter((expiresAt) => expiresAt === null || expiresAt > now).length;
   }
 
+  async deleteExpired(): Promise<number> {
+    const removed = this.#statements.deleteExpired.run(this.#now()).changes;
+    if (removed > 0) this.#refreshTotals();
+    return removed;
+  }
+
   async close(): Promise<void> {
     if (this.#database.open) this.#flushTouches();
     if (this.#ownsDatabase && this.#database.open) this.#database.close();
