@@ -8,6 +8,9 @@ import { startTestGateway, type TestGateway } from '../helpers/start-test-gatewa
  * error envelope — never a 5xx, never a crash.
  */
 let frugal: TestGateway;
+/** Replaced by a stored response's id before the run; bodies name it through STORED. */
+let storedId = 'resp_0123456789abcdef';
+const STORED = 'resp_0123456789abcdef';
 const agent = new Agent({ connections: 16 });
 
 beforeAll(async () => {
@@ -16,6 +19,9 @@ beforeAll(async () => {
     models: { small: { provider: 'sim', price: { input: 0.01, output: 0.01 } } },
     logging: { level: 'warn' },
   });
+  // A stored response, so the stored-response routes and previous_response_id also meet a real one.
+  const created = await request(`${frugal.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(validResponses), dispatcher: agent });
+  storedId = ((await created.body.json()) as { id: string }).id;
 });
 afterAll(async () => {
   await agent.close();
@@ -61,6 +67,14 @@ const bodies = fc.oneof(
   { weight: 1, arbitrary: mutated(validMessages).map((body) => ({ path: '/v1/messages/count_tokens', body })) },
   { weight: 1, arbitrary: mutated(validMessageBatch).map((body) => ({ path: '/v1/messages/batches', body })) },
   { weight: 1, arbitrary: mutated({ model: 'omni-moderation-latest', input: ['hello', 'there'] }).map((body) => ({ path: '/v1/moderations', body })) },
+  { weight: 1, arbitrary: mutated({ ...validResponses, previous_response_id: STORED }).map((body) => ({ path: '/v1/responses', body: body.replace(STORED, storedId) })) },
+  // Stored responses: any id, any paging query, read or deleted (nothing here is another tenant's).
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom('GET', 'DELETE', 'HEAD'), fc.oneof(fc.string(), fc.constant(STORED)), fc.constantFrom('', '/input_items'), fc.dictionary(fc.constantFrom('limit', 'order', 'after', 'before', 'stream'), fc.string()))
+      .map(([method, id, suffix, query]) => ({ method, path: `/v1/responses/${encodeURIComponent(id === STORED ? storedId : id)}${suffix}?${new URLSearchParams(query)}`, body: undefined })),
+  },
   { weight: 1, arbitrary: fc.jsonValue().map((value) => ({ path: '/v1/chat/completions', body: JSON.stringify(value) })) },
   { weight: 1, arbitrary: fc.string().map((body) => ({ path: '/v1/messages', body })) },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map((bytes) => ({ path: '/v1/chat/completions', body: Buffer.from(bytes).toString('latin1') })) },
@@ -71,12 +85,12 @@ describe('fuzzing the HTTP edge', () => {
     const statuses = new Map<number, number>();
     const serverErrors: string[] = [];
     await fc.assert(
-      fc.asyncProperty(bodies, async ({ path, body }) => {
-        const response = await request(`${frugal.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, dispatcher: agent });
+      fc.asyncProperty(bodies, async ({ method, path, body }: { method?: string; path: string; body: string | undefined }) => {
+        const response = await request(`${frugal.url}${path}`, { method: (method ?? 'POST') as 'POST', headers: { 'content-type': 'application/json' }, body, dispatcher: agent });
         const text = await response.body.text();
         statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
-        if (response.statusCode >= 500) serverErrors.push(`${response.statusCode} ${path} ${body.slice(0, 300)} → ${text.slice(0, 300)}`);
-        if (response.statusCode >= 400) {
+        if (response.statusCode >= 500) serverErrors.push(`${response.statusCode} ${method ?? 'POST'} ${path} ${(body ?? '').slice(0, 300)} → ${text.slice(0, 300)}`);
+        if (response.statusCode >= 400 && method !== 'HEAD') {
           const parsed = JSON.parse(text) as { error?: unknown };
           expect(parsed.error).toBeDefined();
         }
