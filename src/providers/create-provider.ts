@@ -3,10 +3,35 @@ import { createAnthropicCachePlanner } from '../pipeline/compress/prompt-cache-p
 import { AnthropicAdapter } from './anthropic/anthropic-adapter.ts';
 import { OpenAICompatibleAdapter } from './openai-compatible/openai-compatible-adapter.ts';
 import { SimulatedAdapter } from './simulated/simulated-adapter.ts';
-import type { ProviderAdapter } from './spec.ts';
+import type { CallOptions, ProviderAdapter } from './spec.ts';
 
-/** Builds the adapter for one configured provider. The only place that looks at a provider's type. */
+/**
+ * Builds the adapter for one configured provider. The only place that looks at a provider's type.
+ * `timeout_ms` on the provider replaces `retry.timeout_ms` for every call to it (a slow self-hosted model
+ * may need more, a fast one less); without it the callers' timeout applies.
+ */
 export function createProvider(name: string, config: ProviderConfig): ProviderAdapter {
+  const adapter = adapterFor(name, config);
+  return config.timeout_ms === undefined ? adapter : withAttemptTimeout(adapter, config.timeout_ms);
+}
+
+const timedMethods = new Set<PropertyKey>(['chat', 'stream', 'embed', 'countTokens', 'moderate']);
+
+/** The adapter with every call's per-attempt timeout set to the provider's own. */
+function withAttemptTimeout(adapter: ProviderAdapter, timeoutMs: number): ProviderAdapter {
+  return new Proxy(adapter, {
+    get(target, property) {
+      // Read and called on the adapter itself: its methods use private fields, which a proxy does not have.
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      const method = value as (...parameters: unknown[]) => unknown;
+      if (!timedMethods.has(property)) return method.bind(target);
+      return (request: unknown, options: CallOptions) => method.call(target, request, { ...options, timeoutMs });
+    },
+  });
+}
+
+function adapterFor(name: string, config: ProviderConfig): ProviderAdapter {
   switch (config.type) {
     case 'openai':
     case 'openai-compatible':
