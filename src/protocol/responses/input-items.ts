@@ -9,14 +9,19 @@ const ID_PREFIX: Record<string, string> = { message: 'msg', function_call: 'fc',
 /**
  * This turn's `input` as stored input items: a string becomes one user message item; every item gets a
  * `type` (`message` when it has only a role) and an `id` when it has none, so the input item list can be
- * paged by id. Contents are kept as sent, so a later turn that continues the conversation sends the
- * upstream exactly what a client sending the whole conversation itself would.
+ * paged by id. An id already `taken` (by the conversation it continues, or earlier in this input) is
+ * replaced by a fresh one: a page cursor must name exactly one item. Contents are kept as sent, so a later
+ * turn that continues the conversation sends the upstream exactly what a client sending the whole
+ * conversation itself would.
  */
-export function toInputItems(input: ResponsesRequest['input']): InputItem[] {
+export function toInputItems(input: ResponsesRequest['input'], taken: Iterable<InputItem> = []): InputItem[] {
   if (typeof input === 'string') return [{ type: 'message', id: newItemId('msg'), role: 'user', content: input }];
+  const ids = new Set([...taken].map((item) => item.id));
   return input.map((item) => {
     const type = typeof item.type === 'string' ? item.type : item.role !== undefined ? 'message' : undefined;
-    const id = typeof item.id === 'string' && item.id !== '' ? item.id : newItemId(ID_PREFIX[type ?? ''] ?? 'item');
+    const given = typeof item.id === 'string' && item.id !== '' && !ids.has(item.id) ? item.id : undefined;
+    const id = given ?? newItemId(ID_PREFIX[type ?? ''] ?? 'item');
+    ids.add(id);
     return { ...item, ...(type === undefined ? {} : { type }), id };
   });
 }

@@ -34,7 +34,7 @@ export function responsesHandler(gateway: Gateway, authenticator: Authenticator)
       const body: ResponsesRequest = { ...parsedBody, store: store !== undefined && parsedBody.store !== false };
       const history = store !== undefined && body.previous_response_id != null ? await previousConversation(gateway, principal.tenant, body.previous_response_id) : undefined;
       const chatRequest = responsesRequestToChat(body, { history });
-      const inputItems = [...(history ?? []), ...toInputItems(body.input)];
+      const inputItems = [...(history ?? []), ...toInputItems(body.input, history)];
       const save = async (answer: ResponseObject): Promise<void> => {
         if (!body.store || store === undefined) return;
         if (answer.status !== 'completed' && answer.status !== 'incomplete') return;
