@@ -3,8 +3,8 @@
  * replay, and lookup latency with 100k entries in one namespace. Reads ../shared/data at run time
  * (never copied into the repo) and prints Markdown tables; docs/benchmarks/semantic-cache.md quotes them.
  *
- *   node --import tsx bench/semantic-cache.ts [--embedder local|static|both] [--static-weights FILE]
- *     [--threshold 0.9] [--skip-latency]
+ *   node --import tsx bench/semantic-cache.ts [--embedder local|static|both|model2vec] [--static-weights FILE]
+ *     [--model-dir DIR] [--threshold 0.9] [--skip-latency]
  *
  * `static` and `both` need `--static-weights FILE` (Frugal ships none); without it the default is
  * `local`. The documented figures use weights trained on QQP by scripts/train-static-embedder.ts.
@@ -20,6 +20,7 @@ import type { Embedder } from '../src/pipeline/cache/semantic/embedder.ts';
 import { DEFAULT_THRESHOLD, evalCache, type CacheEvaluation } from '../src/pipeline/cache/semantic/eval-cache.ts';
 import { localEmbedder } from '../src/pipeline/cache/semantic/local-embedder.ts';
 import { staticEmbedder } from '../src/pipeline/cache/semantic/static-embedder.ts';
+import { model2vecEmbedder } from '../src/pipeline/cache/semantic/model2vec-embedder.ts';
 import { normalizeText } from '../src/pipeline/cache/semantic/text-features.ts';
 import { splitOf } from '../scripts/train-static-embedder-math.ts';
 import { SemanticCache } from '../src/pipeline/cache/semantic/semantic-cache.ts';
@@ -32,9 +33,12 @@ const thresholdFlag = argumentList.indexOf('--threshold');
 const embedderFlag = argumentList.indexOf('--embedder');
 const weightsFlag = argumentList.indexOf('--static-weights');
 const staticWeights = weightsFlag >= 0 ? argumentList[weightsFlag + 1] : undefined;
+const modelDirFlag = argumentList.indexOf('--model-dir');
+const modelDir = modelDirFlag >= 0 ? argumentList[modelDirFlag + 1] : undefined;
 const embedderChoice = embedderFlag >= 0 ? argumentList[embedderFlag + 1] : staticWeights ? 'both' : 'local';
-if (!['local', 'static', 'both'].includes(embedderChoice)) throw new Error('--embedder must be local, static or both');
-if (embedderChoice !== 'local' && !staticWeights) {
+if (!['local', 'static', 'both', 'model2vec'].includes(embedderChoice)) throw new Error('--embedder must be local, static, both or model2vec');
+if (embedderChoice === 'model2vec' && !modelDir) throw new Error('--embedder model2vec needs --model-dir DIR (a model2vec model you downloaded: model.safetensors + tokenizer.json)');
+if ((embedderChoice === 'static' || embedderChoice === 'both') && !staticWeights) {
   throw new Error(`--embedder ${embedderChoice} needs --static-weights FILE (Frugal ships none; train one with scripts/train-static-embedder.ts --out FILE)`);
 }
 const skipLatency = argumentList.includes('--skip-latency');
@@ -274,6 +278,10 @@ async function main(): Promise<void> {
       if (typeof recordedSeed === 'number') trainingSplitSeed = recordedSeed;
       provenance = `Static weights \`${staticWeights}\`, trained on: ${built.weights.header.training.data.map((source) => source.name).join('; ')}.`;
       threshold = thresholdFlag >= 0 ? Number(argumentList[thresholdFlag + 1]) : built.defaultThreshold;
+    } else if (name === 'model2vec') {
+      embedder = model2vecEmbedder({ modelDir: modelDir! });
+      provenance = `model2vec model from \`${modelDir}\` (no threshold is tuned for it: the curves below are where to choose one).`;
+      threshold = thresholdFlag >= 0 ? Number(argumentList[thresholdFlag + 1]) : 0.9;
     } else {
       embedder = localEmbedder();
       threshold = thresholdFlag >= 0 ? Number(argumentList[thresholdFlag + 1]) : DEFAULT_THRESHOLD;

@@ -99,13 +99,15 @@ describe('frugal config check loads the files a config names, as serve does', ()
   const config = (name: string, routes: string, extra = '') =>
     file(name, `providers:\n  sim: { type: simulated }\nmodels:\n  strong: { provider: sim }\n  weak: { provider: sim }\nroutes:\n${routes}${extra}`);
 
-  it('names a missing weights file, check module or static embedder weights', async () => {
+  it('names a missing weights file, check module, static embedder weights or model directory', async () => {
     const missingRouter = config('c1.yaml', '  r:\n    quality: { strong: strong, weak: weak, weights: ./gone.json }\n');
     expect((await thrownBy(['config', 'check', missingRouter]))?.message).toMatch(/routes\.r\.quality\.weights: cannot load '.*gone\.json': ENOENT/);
     const missingCheck = config('c2.yaml', '  r:\n    cascade: [weak, strong]\n    check_module: ./gone.mjs\n');
     expect((await thrownBy(['config', 'check', missingCheck]))?.message).toMatch(/routes\.r\.check_module: check_module '\.\/gone\.mjs' not found/);
     const missingStatic = config('c3.yaml', '  r: { default: weak }\n', 'cache:\n  semantic: { embedder: static, static_weights: ./gone.bin }\n');
     expect((await thrownBy(['config', 'check', missingStatic]))?.message).toMatch(/cache\.semantic\.static_weights: static embedder weights .*gone\.bin cannot be read/);
+    const missingModel = config('c4.yaml', '  r: { default: weak }\n', 'cache:\n  semantic: { embedder: model2vec, model_dir: ./no-such-model, threshold: 0.9 }\n');
+    expect((await thrownBy(['config', 'check', missingModel]))?.message).toMatch(/cache\.semantic\.model_dir: model directory .*no-such-model: model\.safetensors cannot be read \(ENOENT\)/);
   });
 
   it('names the first wrong field of weights of another kind instead of dumping every schema issue', async () => {

@@ -35,11 +35,12 @@ export async function checkConfigFiles(config: FrugalConfig, source: string): Pr
     } catch (error) {
       issues.push((error as Error).message);
     }
-    if (config.cache.semantic.embedder === 'static') {
+    const { embedder } = config.cache.semantic;
+    if (embedder === 'static' || embedder === 'model2vec') {
       try {
         buildEmbedder({ config: config.cache, models, timeoutMs: config.retry.timeout_ms });
       } catch (error) {
-        issues.push(`cache.semantic.static_weights: ${(error as Error).message}`);
+        issues.push(`cache.semantic.${embedder === 'static' ? 'static_weights' : 'model_dir'}: ${(error as Error).message}`);
       }
     }
   } finally {

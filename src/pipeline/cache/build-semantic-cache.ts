@@ -9,6 +9,7 @@ import type { CacheKeys } from './cache-key.ts';
 import { upstreamEmbedder, type Embedder } from './semantic/embedder.ts';
 import { localEmbedder } from './semantic/local-embedder.ts';
 import { staticEmbedder } from './semantic/static-embedder.ts';
+import { model2vecEmbedder } from './semantic/model2vec-embedder.ts';
 import { DEFAULT_GUARDS } from './semantic/precision-guards.ts';
 import { sameQuestionMessages, saysSame } from './semantic/same-question-prompt.ts';
 import { SemanticCache, type SameQuestionVerifier, type SemanticIndexStore } from './semantic/semantic-cache.ts';
@@ -60,8 +61,8 @@ export function buildSemanticCache(wiring: SemanticWiring): SemanticCache | unde
 }
 
 /**
- * The configured embedder: `local`, `static` (weights loaded now, so a missing or corrupt file
- * fails startup with the file's name), or the upstream embeddings model (its calls charged to the
+ * The configured embedder: `local`, `static` or `model2vec` (weights loaded now, so a missing or
+ * corrupt file fails startup with the file's name), or the upstream embeddings model (its calls charged to the
  * request in scope).
  */
 export function buildEmbedder(wiring: Pick<SemanticWiring, 'config' | 'models' | 'timeoutMs'>): Embedder {
@@ -71,6 +72,11 @@ export function buildEmbedder(wiring: Pick<SemanticWiring, 'config' | 'models' |
     // The config schema refuses `static` without `static_weights`; this guards hand-built configs.
     if (weightsPath === undefined) throw new Error('cache.semantic.embedder `static` needs cache.semantic.static_weights');
     return staticEmbedder({ weightsPath });
+  }
+  if (embedder === 'model2vec') {
+    const modelDir = wiring.config.semantic.model_dir;
+    if (modelDir === undefined) throw new Error('cache.semantic.embedder `model2vec` needs cache.semantic.model_dir');
+    return model2vecEmbedder({ modelDir });
   }
   return buildUpstreamEmbedder(wiring, embedder);
 }

@@ -32,14 +32,15 @@ export const semanticConfigSchema = z
     enabled: z.enum(['routes', 'all', 'off']).default('routes'),
     /**
      * `local`: hashed n-grams, no weights; `static`: a learned static embedding from the user's own
-     * weights file (`static_weights`); or an upstream embeddings model (its cost is charged).
+     * weights file (`static_weights`); `model2vec`: a pretrained static embedding model in a directory
+     * the user supplies (`model_dir`); or an upstream embeddings model (its cost is charged).
      */
     embedder: z
-      .union([z.literal('local'), z.literal('static'), upstreamEmbedderSchema], {
+      .union([z.literal('local'), z.literal('static'), z.literal('model2vec'), upstreamEmbedderSchema], {
         error: (issue) =>
           typeof issue.input === 'object' && issue.input !== null
             ? 'an upstream embedder is { model: <a models entry that serves /v1/embeddings>, dimensions: <width of its vectors> }'
-            : "'local', 'static', or { model, dimensions } for an upstream embeddings model",
+            : "'local', 'static', 'model2vec', or { model, dimensions } for an upstream embeddings model",
       })
       .default('local'),
     /**
@@ -47,6 +48,12 @@ export const semanticConfigSchema = z
      * by scripts/train-static-embedder.ts from the user's own pairs. Relative to the working directory.
      */
     static_weights: z.string().min(1).optional(),
+    /**
+     * The directory of a model2vec-format static embedding model (`model.safetensors` +
+     * `tokenizer.json`, WordPiece vocabularies), required with `embedder: model2vec`. Nothing is
+     * downloaded: fetch the model yourself. Relative to the working directory.
+     */
+    model_dir: z.string().min(1).optional(),
     /**
      * Cosine similarity a near-duplicate needs. Defaults: 0.94 for `local`, the weights file's own
      * threshold for `static`; required for an upstream embedder.
@@ -70,6 +77,20 @@ export const semanticConfigSchema = z
         path: ['static_weights'],
         message:
           '`embedder: static` needs `static_weights: PATH`, a weights file trained on your own pairs with scripts/train-static-embedder.ts (Frugal ships none; see docs/cache.md)',
+      });
+    }
+    if (semantic.embedder === 'model2vec' && semantic.model_dir === undefined) {
+      issues.addIssue({
+        code: 'custom',
+        path: ['model_dir'],
+        message: '`embedder: model2vec` needs `model_dir: PATH`, a directory holding model.safetensors and tokenizer.json (see docs/cache.md)',
+      });
+    }
+    if (semantic.embedder === 'model2vec' && semantic.threshold === undefined) {
+      issues.addIssue({
+        code: 'custom',
+        path: ['threshold'],
+        message: 'a model2vec embedder needs an explicit threshold (measure one on your own pairs with `frugal eval cache --pairs FILE`)',
       });
     }
     if (typeof semantic.embedder === 'object' && semantic.threshold === undefined) {

@@ -90,4 +90,45 @@ describe('VectorIndex', () => {
     expect(wider.problem).toContain('width');
     expect(wider.index.size).toBe(0);
   });
+
+  it.each([
+    ['dense rows (learned embeddings)', 24],
+    ['sparse posting lists (hashed n-grams)', 8_192],
+  ])('finds exactly what a brute-force scan finds, with %s, through adds, replacements, deletes and evictions', (_, dimensions) => {
+    let seed = 7;
+    const random = () => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32);
+    // Vectors with a few non-zero dimensions out of the first 24, so that similar pairs exist.
+    const vector = () => {
+      const values = new Float32Array(dimensions);
+      for (let count = 0; count < 4; count++) values[Math.floor(random() * 24)] += random();
+      return normalizeVector(values);
+    };
+    const index = new VectorIndex({ dimensions, capacity: 50, embedderId: `test:${dimensions}` });
+    const live = new Map<string, Float32Array>();
+    for (let step = 0; step < 400; step++) {
+      const key = `k${Math.floor(random() * 80)}`;
+      if (random() < 0.15) {
+        index.delete(key);
+        live.delete(key);
+        continue;
+      }
+      const added = vector();
+      index.add(key, added, key);
+      live.delete(key);
+      live.set(key, added);
+      if (live.size > 50) live.delete(live.keys().next().value as string);
+      const query = vector();
+      const expected = [...live]
+        .map(([candidate, stored]) => ({ key: candidate, similarity: stored.reduce((sum, value, dimension) => sum + value * query[dimension], 0) }))
+        .filter((match) => match.similarity >= 0.6)
+        .sort((left, right) => right.similarity - left.similarity)
+        .slice(0, 3);
+      const found = index.search(query, 0.6, 3);
+      expect(found.map((match) => match.key)).toEqual(expected.map((match) => match.key));
+      found.forEach((match, position) => expect(match.similarity).toBeCloseTo(Math.min(1, expected[position].similarity), 5));
+    }
+    expect(index.size).toBe(live.size);
+    const reloaded = VectorIndex.load(index.serialize(), { dimensions, capacity: 50, embedderId: `test:${dimensions}` });
+    expect(reloaded.index.keys()).toEqual(index.keys());
+  });
 });
