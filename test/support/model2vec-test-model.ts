@@ -66,6 +66,8 @@ export function tokenizerJson(vocab: readonly string[] = TEST_VOCAB, model: Reco
   return JSON.stringify({
     version: '1.0',
     added_tokens: [],
+    post_processor: null,
+    decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
     normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
     pre_tokenizer: { type: 'BertPreTokenizer' },
     model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: Object.fromEntries(vocab.map((token, id) => [token, id])), ...model },

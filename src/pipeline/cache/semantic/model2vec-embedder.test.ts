@@ -5,16 +5,15 @@ import { encodeSafetensors, TEST_VOCAB, tokenizerJson, writeTestModel } from '..
 import { buildEmbedder } from '../build-semantic-cache.ts';
 import { cacheConfigSchema } from '../cache-config.ts';
 import { dot } from './embedder.ts';
-import { embedWithModel2Vec, loadModel2Vec, model2vecEmbedder } from './model2vec-embedder.ts';
+import { embedWithModel2Vec, loadModel2Vec, model2vecEmbedder, modelTokenizer } from './model2vec-embedder.ts';
 import { readSafetensors } from './safetensors.ts';
-import { wordPieceTokenizer } from './wordpiece-tokenizer.ts';
 
 const id = (token: string) => TEST_VOCAB.indexOf(token);
 
-describe('WordPiece tokenizer from tokenizer.json', () => {
-  const tokenizer = wordPieceTokenizer(JSON.parse(tokenizerJson()));
+describe("the model's tokenizer (tokenizer.json)", () => {
+  const tokenizer = modelTokenizer(JSON.parse(tokenizerJson()));
 
-  it("runs BERT's pipeline: lowercase, accents stripped, punctuation split off, sub-words with ##, unknown words left out", () => {
+  it("runs a BERT WordPiece pipeline: lowercase, accents stripped, punctuation split off, sub-words with ##, unknown words left out", () => {
     expect(tokenizer.encode('Héllo, WORLD!')).toEqual([id('hello'), id(','), id('world'), id('!')]);
     expect(tokenizer.encode('Café resetting')).toEqual([id('cafe'), id('reset'), id('##ting')]);
     // "xyzzy" has no pieces in the vocabulary: the whole word is unknown, and unknown tokens carry no meaning here.
@@ -22,10 +21,18 @@ describe('WordPiece tokenizer from tokenizer.json', () => {
     expect(tokenizer.encode('\u0000how\tdo\u200b i?')).toEqual([id('how'), id('do'), id('i'), id('?')]);
   });
 
-  it('refuses tokenizers it does not implement, by name, instead of tokenizing wrongly', () => {
-    expect(() => wordPieceTokenizer({ model: { type: 'BPE', vocab: {}, merges: [] } })).toThrow(/model is BPE; Frugal runs WordPiece tokenizers only/);
-    expect(() => wordPieceTokenizer({ ...JSON.parse(tokenizerJson()), normalizer: { type: 'Precompiled' } })).toThrow(/normalizer Precompiled/);
-    expect(() => wordPieceTokenizer({ ...JSON.parse(tokenizerJson()), pre_tokenizer: { type: 'Metaspace' } })).toThrow(/pre-tokenizer Metaspace/);
+  it('runs other tokenizer kinds too (a Unigram / Metaspace one, as multilingual models use)', () => {
+    const unigram = modelTokenizer({
+      normalizer: null, post_processor: null, decoder: null, added_tokens: [],
+      pre_tokenizer: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'always', split: true },
+      model: { type: 'Unigram', unk_id: 0, vocab: [['<unk>', 0], ['\u2581hello', -1], ['\u2581world', -2]] },
+    });
+    expect(unigram.encode('hello world')).toEqual([1, 2]);
+  });
+
+  it('refuses a tokenizer file it cannot run, by what is wrong, instead of tokenizing wrongly', () => {
+    expect(() => modelTokenizer({ ...JSON.parse(tokenizerJson()), model: { type: 'Mystery', vocab: {} } })).toThrow(/model type is "Mystery"/);
+    expect(() => modelTokenizer({ ...JSON.parse(tokenizerJson()), normalizer: { type: 'Weird' } })).toThrow(/Unknown Normalizer type: Weird/);
   });
 });
 
@@ -96,8 +103,8 @@ describe('model2vec embedder', () => {
 
   it('fails at startup with the directory and the problem named', () => {
     expect(() => loadModel2Vec('/nonexistent/potion-base-8M')).toThrow(/model directory \/nonexistent\/potion-base-8M: model\.safetensors cannot be read \(ENOENT\)/);
-    const wrongTokenizer = writeTestModel({ tokenizer: JSON.stringify({ model: { type: 'Unigram', vocab: [] } }) });
-    expect(() => loadModel2Vec(wrongTokenizer)).toThrow(/tokenizer\.json is unusable: its model is Unigram/);
+    const wrongTokenizer = writeTestModel({ tokenizer: JSON.stringify({ model: { type: 'Mystery', vocab: [] } }) });
+    expect(() => loadModel2Vec(wrongTokenizer)).toThrow(/tokenizer\.json is unusable: its model type is "Mystery"/);
     const short = writeTestModel();
     writeFileSync(join(short, 'model.safetensors'), encodeSafetensors({ embeddings: { dtype: 'F32', shape: [3, 4], values: Array(12).fill(0.5) } }));
     expect(() => loadModel2Vec(short)).toThrow(/3 rows for a vocabulary of 23 tokens/);

@@ -1,16 +1,45 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { Tokenizer } from '@huggingface/tokenizers';
 import type { Embedder } from './embedder.ts';
 import { normalizeVector } from './embedder.ts';
 import { readSafetensors } from './safetensors.ts';
-import { wordPieceTokenizer, type WordPieceTokenizer } from './wordpiece-tokenizer.ts';
+
+/** Token ids of a question, without special tokens and without the unknown token. */
+export interface ModelTokenizer {
+  encode(text: string): number[];
+  vocabSize: number;
+}
+
+/** Tokenizer models Hugging Face's tokenizer files name that Tokenizers.js runs. */
+const TOKENIZER_MODELS = new Set(['WordPiece', 'BPE', 'Unigram', 'WordLevel']);
+
+/**
+ * The model's own tokenizer (`tokenizer.json`, plus `tokenizer_config.json` when present) run by
+ * Hugging Face's Tokenizers.js: every normalizer, pre-tokenizer and model kind the hub's files use.
+ * model2vec encodes without special tokens and drops the unknown token (it carries no meaning).
+ */
+export function modelTokenizer(spec: unknown, config: unknown = {}): ModelTokenizer {
+  const kind = (spec as { model?: { type?: unknown } } | null)?.model?.type;
+  if (typeof kind !== 'string' || !TOKENIZER_MODELS.has(kind)) {
+    throw new Error(`its model type is ${JSON.stringify(kind)}; expected one of ${[...TOKENIZER_MODELS].join(', ')}`);
+  }
+  const tokenizer = new Tokenizer(spec as object, (config ?? {}) as object);
+  const unknown = tokenizer.model?.unk_token_id;
+  const vocabSize = tokenizer.get_vocab(true).size;
+  const encode = (text: string) => tokenizer.encode(text, { add_special_tokens: false }).ids.filter((id: number) => id !== unknown);
+  // A file the library half-understands yields ids that are not vocabulary indices: refuse it now.
+  const probe = encode('How do I reset my password? 42 café');
+  if (!probe.every((id: number) => Number.isInteger(id) && id >= 0 && id < vocabSize)) throw new Error('it produced token ids outside its vocabulary');
+  return { vocabSize, encode };
+}
 
 /** Tokens of a question that count (model2vec's own default truncation). */
 const MAX_TOKENS = 512;
 
 export interface Model2VecModel {
-  tokenizer: WordPieceTokenizer;
+  tokenizer: ModelTokenizer;
   /** Rows × dimensions, row-major. */
   embeddings: Float32Array;
   rows: number;
@@ -49,9 +78,11 @@ function readModel(directory: string): Model2VecModel {
   };
   const tensorBytes = read('model.safetensors');
   const tokenizerBytes = read('tokenizer.json');
-  let tokenizer: WordPieceTokenizer;
+  let tokenizer: ModelTokenizer;
   try {
-    tokenizer = wordPieceTokenizer(JSON.parse(tokenizerBytes.toString('utf8')));
+    const configPath = join(directory, 'tokenizer_config.json');
+    const tokenizerConfig: unknown = existsSync(configPath) ? JSON.parse(readFileSync(configPath, 'utf8')) : {};
+    tokenizer = modelTokenizer(JSON.parse(tokenizerBytes.toString('utf8')), tokenizerConfig);
   } catch (error) {
     throw new Error(`model directory ${directory}: tokenizer.json is unusable: ${(error as Error).message}`);
   }
