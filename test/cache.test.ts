@@ -342,8 +342,8 @@ describe('config errors in the cache section', () => {
     expect(issuesOf({ cache: { semantic: { verifier: { model: 'judge-9' } } } })).toMatch(/cache\.semantic\.verifier\.model: unknown model 'judge-9'/);
   });
 
-  it('says what an embedder is when it is neither local, static nor { model, dimensions }', () => {
-    expect(issuesOf({ cache: { semantic: { embedder: 'openai' } } })).toMatch(/cache\.semantic\.embedder: 'local', 'static', or \{ model, dimensions \}/);
+  it('says what an embedder is when it is neither local, static, model2vec nor { model, dimensions }', () => {
+    expect(issuesOf({ cache: { semantic: { embedder: 'openai' } } })).toMatch(/cache\.semantic\.embedder: 'local', 'static', 'model2vec', or \{ model, dimensions \}/);
     expect(issuesOf({ cache: { semantic: { embedder: { model: 'gpt-4o' }, threshold: 0.9 } } })).toMatch(/cache\.semantic\.embedder: an upstream embedder is \{ model: .*, dimensions: .* \}/);
   });
 
