@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { Tokenizer } from '@huggingface/tokenizers';
+import type { Tokenizer as TokenizerClass } from '@huggingface/tokenizers';
 import type { Embedder } from './embedder.ts';
 import { normalizeVector } from './embedder.ts';
 import { readSafetensors } from './safetensors.ts';
@@ -25,6 +26,8 @@ export function modelTokenizer(spec: unknown, config: unknown = {}): ModelTokeni
   if (typeof kind !== 'string' || !TOKENIZER_MODELS.has(kind)) {
     throw new Error(`its model type is ${JSON.stringify(kind)}; expected one of ${[...TOKENIZER_MODELS].join(', ')}`);
   }
+  // Loaded on first use (its CommonJS build, synchronously): a gateway without this embedder never pays for it.
+  const { Tokenizer } = createRequire(import.meta.url)('@huggingface/tokenizers') as { Tokenizer: typeof TokenizerClass };
   const tokenizer = new Tokenizer(spec as object, (config ?? {}) as object);
   const unknown = tokenizer.model?.unk_token_id;
   const vocabSize = tokenizer.get_vocab(true).size;
