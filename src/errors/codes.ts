@@ -46,6 +46,9 @@ export const errors = {
   /** OpenAI answers an unknown (or unstored, expired, deleted) previous_response_id with this 400. */
   previousResponseNotFound: (id: string) =>
     new FrugalError('previous_response_not_found', 400, 'invalid_request_error', `Previous response with id '${id}' not found.`, { param: 'previous_response_id' }),
+  /** An `item_reference` input item naming no output item of the caller's stored responses (OpenAI answers 404). */
+  itemNotFound: (id: string, param: string) =>
+    new FrugalError('item_not_found', 404, 'invalid_request_error', `Item with id '${id}' not found.`, { param }),
   /** GET/DELETE /v1/responses/{id} of an id the caller's tenant has not stored (or that expired). */
   responseNotFound: (id: string) =>
     new FrugalError('response_not_found', 404, 'not_found_error', `Response with id '${id}' not found.`),

@@ -44,6 +44,22 @@ describe.each(backends)('ResponseStore over %s', (_name, backend) => {
     expect(await store.delete('acme', 'resp_abc123')).toBe(false);
   });
 
+  it('finds an output item by its id for the tenant that stored it, until the response is deleted', async () => {
+    const store = new ResponseStore(backend(Date.now).open(), { ttlMs: DAY });
+    const message = { type: 'message', id: 'msg_out1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Paris.', annotations: [] }] };
+    const call = { type: 'function_call', id: 'fc_out2', call_id: 'call_1', name: 'f', arguments: '{}', status: 'completed' };
+    await store.save('acme', { ...answer('resp_items'), output: [message, call] }, input);
+    expect(await store.loadOutputItem('acme', 'msg_out1')).toEqual(message);
+    expect(await store.loadOutputItem('acme', 'fc_out2')).toEqual(call);
+    expect(await store.loadOutputItem('globex', 'msg_out1')).toBeUndefined();
+    // Input items are the client's (their ids too): not referable, and not an id this gateway gives.
+    expect(await store.loadOutputItem('acme', 'msg_1')).toBeUndefined();
+    expect(await store.loadOutputItem('acme', 'msg_unknown')).toBeUndefined();
+    expect(await store.loadOutputItem('acme', 'item:../x')).toBeUndefined();
+    expect(await store.delete('acme', 'resp_items')).toBe(true);
+    expect(await store.loadOutputItem('acme', 'msg_out1')).toBeUndefined();
+  });
+
   it('forgets a response once its TTL has passed', async () => {
     let now = 1_000_000;
     const store = new ResponseStore(backend(() => now).open(), { ttlMs: 30 * DAY });

@@ -27,6 +27,8 @@ export interface StoredResponse {
 
 /** Ids this gateway gives responses; anything else cannot be stored, so it is "not found" without a lookup. */
 const RESPONSE_ID = /^resp_[A-Za-z0-9]{1,64}$/;
+/** Ids this gateway gives output items (`msg_`, `fc_`); only these are indexed for `item_reference`. */
+const OUTPUT_ITEM_ID = /^(msg|fc)_[A-Za-z0-9]{1,64}$/;
 
 /**
  * Stored Responses API answers, scoped by tenant, over any KeyValueStore (SQLite `responses.db`, memory
@@ -48,6 +50,22 @@ export class ResponseStore {
     if (typeof id !== 'string' || !RESPONSE_ID.test(id)) throw new Error(`cannot store a response whose id is ${JSON.stringify(id)}`);
     const stored: z.infer<typeof storedResponseSchema> = { version: 1, tenant, response: { ...response, id }, inputItems };
     await this.#store.set(storageKey(id), JSON.stringify(stored), { ttlMs: this.#ttlMs });
+    // Each output item's id points at its response, so a later `item_reference` can find it. Output item ids
+    // are this gateway's own random ids (never the client's), so no client can point an index entry elsewhere;
+    // the tenant check happens when the response itself is loaded.
+    await Promise.all(outputItemIds(response).map((itemId) => this.#store.set(itemKey(itemId), id, { ttlMs: this.#ttlMs })));
+  }
+
+  /**
+   * An output item of one of the tenant's stored responses, by its id (what an `item_reference` input item
+   * names), or undefined when it is unknown, expired, deleted or another tenant's.
+   */
+  async loadOutputItem(tenant: string, itemId: string): Promise<InputItem | undefined> {
+    if (!OUTPUT_ITEM_ID.test(itemId)) return undefined;
+    const responseId = await this.#store.get(itemKey(itemId));
+    if (responseId === undefined) return undefined;
+    const stored = await this.load(tenant, responseId);
+    return stored?.response.output.find((item) => item.id === itemId);
   }
 
   /** The stored response, or undefined when it is unknown, expired, deleted or another tenant's. */
@@ -72,11 +90,21 @@ export class ResponseStore {
 
   /** Removes the tenant's response; false when there was none to remove (unknown, expired, another tenant's). */
   async delete(tenant: string, id: string): Promise<boolean> {
-    if ((await this.load(tenant, id)) === undefined) return false;
+    const stored = await this.load(tenant, id);
+    if (stored === undefined) return false;
+    await Promise.all(outputItemIds(stored.response).map((itemId) => this.#store.delete(itemKey(itemId))));
     return this.#store.delete(storageKey(id));
   }
 }
 
+function outputItemIds(response: ResponseObject): string[] {
+  return response.output.map((item) => item.id).filter((itemId): itemId is string => typeof itemId === 'string' && OUTPUT_ITEM_ID.test(itemId));
+}
+
 function storageKey(id: string): string {
   return `response:${id}`;
+}
+
+function itemKey(itemId: string): string {
+  return `item:${itemId}`;
 }

@@ -18,8 +18,9 @@ type Item = Record<string, unknown>;
  * - `history` (the stored conversation a `previous_response_id` names, loaded by the caller) comes right
  *   after the instructions and before this turn's input: the new request's `instructions` replace the
  *   previous ones, which are not carried over. Without `history`, `previous_response_id` is refused
- *   (stored responses are off). `conversation`, `item_reference` items, file ids and `background` are
- *   refused. Built-in tools (web_search, file_search…) are refused: Frugal calls chat models, it does
+ *   (stored responses are off). `item_reference` items arrive here already replaced by the stored items
+ *   they name (the handler resolves them), so one is refused only when storage is off. `conversation`,
+ *   file ids and `background` are refused. Built-in tools (web_search, file_search…) are refused: Frugal calls chat models, it does
  *   not run tools.
  * - `max_output_tokens` → `max_completion_tokens`; `text.format` → `response_format` (none for plain text);
  *   `reasoning.effort` → `reasoning_effort`. `metadata` and `store` do not reach the upstream
@@ -87,7 +88,8 @@ function translateItem(item: Item, path: string, messages: ChatMessage[]): void 
     case 'reasoning':
       return;
     case 'item_reference':
-      throw errors.invalidRequest(`${path}: item_reference is not supported: send the item itself, or chain turns with previous_response_id`, `${path}.type`);
+      // With stored responses on, the handler has already swapped references for their items.
+      throw errors.invalidRequest(`${path}: item_reference needs stored responses, which this gateway has turned off (config responses.store: false): send the item itself (Vercel AI SDK: providerOptions.openai.store = false)`, `${path}.type`);
     case undefined:
       throw errors.invalidRequest(`${path}: expected an input item with a type ("message", "function_call", "function_call_output") or a role`, `${path}.type`);
     default:

@@ -3,6 +3,7 @@ import { responsesRequestToChat } from '../../protocol/responses/responses-reque
 import { chatResponseToResponses, type ResponseObject } from '../../protocol/responses/chat-response-to-responses.ts';
 import { chatChunksToResponsesEvents, encodeResponsesSse, ResponsesStreamWriter } from '../../protocol/responses/chat-chunks-to-responses-events.ts';
 import { conversationBefore, toInputItems, type InputItem } from '../../protocol/responses/input-items.ts';
+import { resolveItemReferences } from '../../protocol/responses/item-references.ts';
 import type { Gateway } from '../../gateway/build-gateway.ts';
 import { FrugalError } from '../../errors/frugal-error.ts';
 import { errors } from '../../errors/codes.ts';
@@ -22,7 +23,7 @@ import { readAuthenticatedBody } from '../read-request.ts';
  * State (docs/responses-api.md): with `responses.store` on and the request's `store` not false, a completed
  * or incomplete response is stored with its whole conversation, for the tenant, before the client gets it
  * (so the next turn can name it at once); a `previous_response_id` puts that stored conversation ahead of
- * this turn's input.
+ * this turn's input, and an `item_reference` input item is replaced by the stored output item it names.
  */
 export function responsesHandler(gateway: Gateway, authenticator: Authenticator) {
   return async function responses({ request, response }: RouteInput): Promise<void> {
@@ -32,6 +33,8 @@ export function responsesHandler(gateway: Gateway, authenticator: Authenticator)
       const store = gateway.responses;
       // The answer says whether it is stored: the request's wish (OpenAI's default is to store) and the config.
       const body: ResponsesRequest = { ...parsedBody, store: store !== undefined && parsedBody.store !== false };
+      // `item_reference` items name output items of stored responses: swapped for the items themselves.
+      if (store !== undefined && Array.isArray(body.input)) body.input = await resolveItemReferences(body.input, (itemId) => store.loadOutputItem(principal.tenant, itemId));
       const history = store !== undefined && body.previous_response_id != null ? await previousConversation(gateway, principal.tenant, body.previous_response_id) : undefined;
       const chatRequest = responsesRequestToChat(body, { history });
       const inputItems = [...(history ?? []), ...toInputItems(body.input, history)];
