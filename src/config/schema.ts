@@ -42,6 +42,12 @@ export const providerSchema = z.strictObject({
   prompt_cache: z.boolean().default(true),
   /** The provider serves OpenAI's Files+Batch API (default: true for type `openai` and `anthropic`). */
   batch_api: z.boolean().optional(),
+  /**
+   * The upstream serves OpenAI's legacy `/v1/completions` itself (vLLM, llama.cpp server, OpenAI for
+   * gpt-3.5-turbo-instruct): POST /v1/completions requests for its models are sent there as written instead
+   * of being translated to chat. Only for types `openai` and `openai-compatible` (docs/completions-api.md).
+   */
+  completions_api: z.boolean().default(false),
   simulate: simulateSchema.optional(),
   /**
    * Model names this provider serves without a `models:` entry: `['gpt-*', 'o3*']` (`*` is any run of
@@ -55,6 +61,9 @@ export const providerSchema = z.strictObject({
       }),
     )
     .optional(),
+}).refine((provider) => !provider.completions_api || provider.type === 'openai' || provider.type === 'openai-compatible', {
+  message: 'completions_api is only for providers of type openai or openai-compatible (an upstream that serves /v1/completions)',
+  path: ['completions_api'],
 });
 export type ProviderConfig = z.infer<typeof providerSchema>;
 

@@ -3,6 +3,7 @@ import type { TokenUsage } from '../pricing/usage.ts';
 import type { Nano } from '../pricing/money.ts';
 import type { ModelPrice } from '../pricing/price-book.ts';
 import type { ProviderAdapter } from '../providers/spec.ts';
+import type { CompletionsOnlyFields } from '../protocol/completions/completions-request-to-chat.ts';
 
 /** One way to reach a model: a provider plus the model id that provider knows it by. */
 export interface Deployment {
@@ -90,7 +91,7 @@ export interface RequestContext {
   /** Maximum total cost for this request, from the route or x-frugal-max-cost. */
   maxCostNano?: Nano;
   protocol: 'openai' | 'anthropic';
-  endpoint: 'chat' | 'messages' | 'responses' | 'embeddings' | 'batch';
+  endpoint: 'chat' | 'messages' | 'responses' | 'completions' | 'embeddings' | 'batch';
   /** The client asked for a stream. */
   stream: boolean;
   /** The client asked for the usage chunk on its stream. */
@@ -113,6 +114,11 @@ export interface RequestContext {
   requestHeaders: Record<string, string | undefined>;
   /** The raw Anthropic request when the client spoke /v1/messages (native pass-through). */
   nativeAnthropic?: Record<string, unknown>;
+  /**
+   * The client spoke /v1/completions: the completions-only fields it set (suffix, echo, logprobs, best_of;
+   * often none). An adapter whose provider serves /v1/completions itself sends the request there.
+   */
+  nativeCompletions?: CompletionsOnlyFields;
   /** A cascade chose the served model: the routing saving is booked under `cascade`. */
   cascaded?: boolean;
   /** The lever that earned the served call's discount below list price (default `prompt_cache`; micro-batching names its own). */

@@ -44,6 +44,7 @@ function adapterFor(name: string, config: ProviderConfig): ProviderAdapter {
         priceFamily: config.price_family,
         maxConnections: config.max_connections,
         batchApi: config.batch_api ?? config.type === 'openai',
+        completionsApi: config.completions_api,
       });
     case 'anthropic':
       return new AnthropicAdapter({

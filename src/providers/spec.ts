@@ -1,3 +1,4 @@
+import type { CompletionsOnlyFields } from '../protocol/completions/completions-request-to-chat.ts';
 import type {
   ChatChunk,
   ChatRequest,
@@ -13,6 +14,8 @@ export interface CallOptions {
   timeoutMs: number;
   /** The raw Anthropic Messages body when the client spoke /v1/messages (adapters that speak it natively use it). */
   nativeAnthropic?: Record<string, unknown>;
+  /** Set when the client spoke /v1/completions: adapters whose provider serves completions itself send the request there. */
+  nativeCompletions?: CompletionsOnlyFields;
 }
 
 /** A non-streamed answer from an adapter; `native` is the provider's own body when the wire differs. */
@@ -36,6 +39,11 @@ export interface ProviderAdapter {
   /** genai-prices provider family used for price look-ups ("openai", "anthropic", "deepseek", …). */
   readonly priceFamily: string | undefined;
   readonly simulated: boolean;
+  /**
+   * The upstream serves OpenAI's legacy `/v1/completions` itself (config `completions_api`): a request
+   * that came in on /v1/completions is sent there as it was written, not translated to chat.
+   */
+  readonly completionsApi?: boolean;
   chat(request: ChatRequest, options: CallOptions): Promise<AdapterChatResult>;
   /** Resolves when the upstream has answered with headers; the iterable yields chunks as they arrive. */
   stream(request: ChatRequest, options: CallOptions): Promise<AsyncIterable<ChatChunk>>;

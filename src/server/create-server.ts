@@ -8,6 +8,7 @@ import { sendError, sendJson } from './http-exchange.ts';
 import { chatCompletionsHandler } from './handlers/chat-completions.ts';
 import { messagesHandler } from './handlers/messages.ts';
 import { responsesHandler } from './handlers/responses.ts';
+import { completionsHandler } from './handlers/completions.ts';
 import { storedResponseRoutes } from './handlers/stored-responses.ts';
 import { countTokensHandler } from './handlers/count-tokens.ts';
 import { moderationsHandler } from './handlers/moderations.ts';
@@ -42,6 +43,7 @@ export function createFrugalServer(gateway: Gateway, extensions: ServerExtension
     .on('POST', '/v1/chat/completions', chatCompletionsHandler(gateway, authenticator))
     .on('POST', '/chat/completions', chatCompletionsHandler(gateway, authenticator))
     .on('POST', '/v1/messages', messagesHandler(gateway, authenticator))
+    .on('POST', '/v1/completions', completionsHandler(gateway, authenticator))
     .on('POST', '/v1/responses', responsesHandler(gateway, authenticator))
     .on('GET', '/v1/responses/:id', storedResponses.retrieve)
     .on('DELETE', '/v1/responses/:id', storedResponses.remove)

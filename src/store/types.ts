@@ -54,7 +54,7 @@ export interface LedgerRecord {
   tenant: string;
   keyId: string | null;
   tags: Record<string, string>;
-  endpoint: 'chat' | 'messages' | 'responses' | 'embeddings' | 'batch';
+  endpoint: 'chat' | 'messages' | 'responses' | 'completions' | 'embeddings' | 'batch';
   requestedModel: string;
   route: string | null;
   task: string | null;

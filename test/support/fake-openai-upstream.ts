@@ -8,6 +8,7 @@ import {
   planOpenAIAnswer,
 } from './fake-openai-chat.ts';
 import { embeddingAnswer } from './fake-openai-embeddings.ts';
+import { answerCompletions } from './fake-openai-completions.ts';
 import { playTransport, sendAnswer, writeEvents } from './fake-reply-defaults.ts';
 import { createFakeUpstream, type FakeUpstream } from './fake-upstream.ts';
 import { ReplyScript, type RequestBody, type ScriptEntry } from './fake-upstream-script.ts';
@@ -29,7 +30,8 @@ export interface FakeOpenAIOptions {
 const defaultModels = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini', 'gpt-4.1-nano', 'text-embedding-3-small'];
 
 /**
- * Starts a fake OpenAI API on 127.0.0.1 (random port): chat completions (JSON and SSE), embeddings,
+ * Starts a fake OpenAI API on 127.0.0.1 (random port): chat completions (JSON and SSE), legacy
+ * completions (fake-openai-completions.ts), embeddings,
  * models, Files and Batches. `url` ends in `/v1`, ready for `new OpenAI({ baseURL: fake.url })`.
  */
 export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeUpstream> {
@@ -114,6 +116,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     }
     if (method === 'POST' && path === '/v1/chat/completions') return chatCompletions(exchange);
     if (method === 'POST' && path === '/v1/embeddings') return embeddings(exchange);
+    if (method === 'POST' && path === '/v1/completions') {
+      sequence += 1;
+      return answerCompletions(exchange, script, sequence);
+    }
     if (method === 'POST' && path === '/v1/moderations') return moderations(exchange);
     if (method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) return models(exchange);
     if (await batchApi.handle(exchange)) return;

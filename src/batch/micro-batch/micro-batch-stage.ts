@@ -45,6 +45,8 @@ export function createMicroBatchStage(config: MicroBatchConfig): Stage {
 function packKey(request: ChatRequest, context: RequestContext, enabled: Set<string>, maxItemTokens: number): string | undefined {
   if (!enabled.has(context.requestedModel) && !(context.route && enabled.has(context.route))) return undefined;
   if (context.stream || !context.target || context.endpoint === 'messages' || context.endpoint === 'embeddings') return undefined;
+  // A numbered pack is a chat prompt: a completions upstream would continue it as raw text.
+  if (context.nativeCompletions && context.target.deployments.some((deployment) => deployment.provider.completionsApi)) return undefined;
   if (request.tools?.length || request.logprobs || (request.n ?? 1) > 1) return undefined;
   if (request.response_format && request.response_format.type !== 'text') return undefined;
   const messages = request.messages;

@@ -81,7 +81,7 @@ export class CacheRuntime {
     if (context.route === undefined && context.target?.pattern && !this.keys.hasSource(model)) {
       for (const [name, fingerprint] of answerSources(new Map([[model, context.target]]), {})) this.keys.setSource(name, fingerprint);
     }
-    if (context.endpoint !== 'chat' && context.endpoint !== 'messages' && context.endpoint !== 'responses') return { kind: 'bypass', model, reason: `endpoint ${context.endpoint}` };
+    if (context.endpoint !== 'chat' && context.endpoint !== 'messages' && context.endpoint !== 'responses' && context.endpoint !== 'completions') return { kind: 'bypass', model, reason: `endpoint ${context.endpoint}` };
     const policy = resolveCachePolicy(this.config, model, context.route !== undefined);
     if (!policy.enabled) return { kind: 'bypass', model, reason: 'cache disabled for this model' };
     const directives = parseCacheDirectives(context.requestHeaders);
@@ -90,7 +90,7 @@ export class CacheRuntime {
       return { kind: 'bypass', model, reason: 'temperature > 0 (temperature_above_zero: bypass)' };
     }
     const user = policy.perUser ? request.user : undefined;
-    const key = this.keys.entry({ tenant: context.tenant, model, request, nativeRequest: context.nativeAnthropic, user });
+    const key = this.keys.entry({ tenant: context.tenant, model, request, nativeRequest: nativeRequestOf(context), user });
     const plan: CachePlan = { kind: 'cache', model, key, policy, directives };
     const question = policy.semantic && this.semantic ? semanticQuestion(request) : undefined;
     if (question !== undefined) {
@@ -154,11 +154,23 @@ export class CacheRuntime {
 
   private contextHashOf(request: ChatRequest, context: RequestContext): string {
     const base = contextHash(request);
-    if (!context.nativeAnthropic) return base;
-    // Native /v1/messages fields (thinking, cache_control, top_k…) may change the answer too.
-    const { messages: _messages, stream: _stream, metadata: _metadata, model: _model, ...native } = context.nativeAnthropic;
+    const nativeRequest = nativeRequestOf(context);
+    if (!nativeRequest) return base;
+    // Native /v1/messages fields (thinking, cache_control, top_k…) and completions-only ones may change the answer too.
+    const { messages: _messages, stream: _stream, metadata: _metadata, model: _model, ...native } = nativeRequest;
     return createHash('sha256').update(base).update(canonicalJson(native)).digest('hex');
   }
+}
+
+/**
+ * What the request says beyond its chat form: the raw /v1/messages body, or for /v1/completions a marker
+ * plus its completions-only fields (a completions upstream answers the same prompt differently from chat,
+ * so the two endpoints never share an entry).
+ */
+function nativeRequestOf(context: RequestContext): Record<string, unknown> | undefined {
+  if (context.nativeAnthropic) return context.nativeAnthropic;
+  if (context.nativeCompletions) return { endpoint: 'completions', ...context.nativeCompletions };
+  return undefined;
 }
 
 /** A stored answer as this request's response: fresh id and time, the stored content and usage. */
@@ -179,7 +191,7 @@ export function answerSources(models: ReadonlyMap<string, ModelEntry>, routes: R
   const fingerprint = (value: unknown) => createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 32);
   const deployments: Record<string, string[][]> = {};
   for (const [name, model] of models) {
-    deployments[name] = model.deployments.map((deployment) => [deployment.provider.name, deployment.upstreamModel]);
+    deployments[name] = model.deployments.map((deployment) => [deployment.provider.name, deployment.upstreamModel, ...(deployment.provider.completionsApi ? ['completions_api'] : [])]);
     sources.set(name, fingerprint(deployments[name]));
   }
   for (const [name, route] of Object.entries(routes)) sources.set(name, fingerprint({ route, deployments }));

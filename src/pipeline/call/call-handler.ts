@@ -99,7 +99,7 @@ async function attemptOnce(
   started: number,
 ): Promise<ChatOutcome> {
   const upstreamRequest: ChatRequest = { ...request, model: deployment.upstreamModel };
-  const callOptions = { signal: context.signal, timeoutMs: options.retry.timeoutMs, nativeAnthropic: context.nativeAnthropic };
+  const callOptions = { signal: context.signal, timeoutMs: options.retry.timeoutMs, nativeAnthropic: context.nativeAnthropic, nativeCompletions: context.nativeCompletions };
   if (!context.stream) {
     const result = await deployment.provider.chat(upstreamRequest, callOptions);
     const response = result.response;

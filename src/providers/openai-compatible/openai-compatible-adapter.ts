@@ -8,6 +8,7 @@ import {
   type EmbeddingResponse,
 } from '../../protocol/openai/chat-schema.ts';
 import { decodeSse } from '../../protocol/sse-decode.ts';
+import { chatRequestToCompletions, completionToChatChunk, completionToChatResponse, upstreamCompletionSchema } from '../../protocol/completions/native-completions.ts';
 import type { AdapterChatResult, CallOptions, ProviderAdapter, ProviderBatchApi } from '../spec.ts';
 import { OpenAIBatchApi } from './openai-batch-api.ts';
 import { UpstreamError } from '../upstream-error.ts';
@@ -26,6 +27,8 @@ export interface OpenAICompatibleOptions {
   maxConnections?: number;
   /** The upstream serves OpenAI's Files + Batch API. */
   batchApi?: boolean;
+  /** The upstream serves OpenAI's legacy `/v1/completions` (requests from /v1/completions go there natively). */
+  completionsApi?: boolean;
 }
 
 /**
@@ -40,6 +43,7 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
   readonly priceFamily: string | undefined;
   readonly simulated = false;
   readonly batch: ProviderBatchApi | undefined;
+  readonly completionsApi: boolean;
   readonly #pool: Pool;
   /** The pool for streamed calls: a call whose client left while it was queued is dropped without costing a connection. */
   readonly #streams: Dispatcher;
@@ -64,12 +68,19 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     this.#secrets = [options.apiKey, ...Object.values(options.headers ?? {})].filter(
       (value): value is string => typeof value === 'string' && value.length >= 8,
     );
+    this.completionsApi = options.completionsApi === true;
     this.batch = options.batchApi
       ? new OpenAIBatchApi({ name: options.name, baseUrl: options.baseUrl, apiKey: options.apiKey, headers: options.headers })
       : undefined;
   }
 
   async chat(request: ChatRequest, options: CallOptions): Promise<AdapterChatResult> {
+    const completions = this.#completionsBody(request, options);
+    if (completions !== undefined) {
+      const parsed = upstreamCompletionSchema.safeParse(await this.#post('/completions', completions, options, false));
+      if (!parsed.success) throw new UpstreamError('protocol', `upstream ${this.name} sent a malformed completion`);
+      return { response: completionToChatResponse(parsed.data) };
+    }
     const body = await this.#post('/chat/completions', withoutAnthropicOnlyFields(request), options, false);
     const parsed = chatResponseFast.parse(body);
     if (!parsed.success) throw new UpstreamError('protocol', `upstream ${this.name} sent a malformed chat completion`);
@@ -78,12 +89,14 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
 
   async stream(request: ChatRequest, options: CallOptions): Promise<AsyncIterable<ChatChunk>> {
     // Always ask for usage on streams so a streamed request costs exactly what it costs unstreamed.
-    const streamed = { ...withoutAnthropicOnlyFields(request), stream: true, stream_options: { ...request.stream_options, include_usage: true } };
+    const completions = this.#completionsBody(request, options);
+    const path = completions !== undefined ? '/completions' : '/chat/completions';
+    const streamed = { ...(completions ?? withoutAnthropicOnlyFields(request)), stream: true, stream_options: { ...request.stream_options, include_usage: true } };
     const timed = withTimeout(options.signal, options.timeoutMs);
     let response: Dispatcher.ResponseData;
     try {
       response = await this.#streams.request({
-        path: `${this.#basePath}/chat/completions`,
+        path: `${this.#basePath}${path}`,
         method: 'POST',
         headers: { ...this.#headers, accept: 'text/event-stream' },
         body: JSON.stringify(streamed),
@@ -101,10 +114,16 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
     }
     // First byte arrived: from now on the per-chunk body timeout guards the stream, not the attempt timer.
     timed.clearTimer();
-    return this.#chunks(response, options.signal, timed);
+    return this.#chunks(response, options.signal, timed, completions !== undefined);
   }
 
-  async *#chunks(response: Dispatcher.ResponseData, signal: AbortSignal, timed: TimedSignal): AsyncGenerator<ChatChunk> {
+  /** The native completions body when this upstream serves /v1/completions and the client spoke it; else undefined (chat). */
+  #completionsBody(request: ChatRequest, options: CallOptions): Record<string, unknown> | undefined {
+    if (!this.completionsApi || options.nativeCompletions === undefined) return undefined;
+    return chatRequestToCompletions(request, options.nativeCompletions);
+  }
+
+  async *#chunks(response: Dispatcher.ResponseData, signal: AbortSignal, timed: TimedSignal, completions: boolean): AsyncGenerator<ChatChunk> {
     try {
       for await (const event of decodeSse(response.body)) {
         if (event.data === '[DONE]') return;
@@ -116,6 +135,12 @@ export class OpenAICompatibleAdapter implements ProviderAdapter {
         }
         if (isErrorEvent(chunk)) {
           throw new UpstreamError('protocol', `upstream ${this.name} reported an error mid-stream: ${this.#redact(chunk.error.message ?? 'unknown')}`);
+        }
+        if (completions) {
+          const parsed = upstreamCompletionSchema.safeParse(chunk);
+          if (!parsed.success) throw new UpstreamError('protocol', `upstream ${this.name} sent a malformed completion stream chunk`);
+          yield completionToChatChunk(parsed.data);
+          continue;
         }
         if (!isChunk(chunk)) throw new UpstreamError('protocol', `upstream ${this.name} sent a malformed stream chunk`);
         yield chunk;

@@ -49,7 +49,7 @@ export const ledgerRecordSchema = z.object({
   tenant: z.string(),
   keyId: z.string().nullable(),
   tags: z.record(z.string(), z.string()),
-  endpoint: z.enum(['chat', 'messages', 'responses', 'embeddings', 'batch']),
+  endpoint: z.enum(['chat', 'messages', 'responses', 'completions', 'embeddings', 'batch']),
   requestedModel: z.string(),
   route: z.string().nullable(),
   task: z.string().nullable(),
@@ -93,7 +93,7 @@ export function validateLedgerBatch(records: LedgerRecord[]): LedgerRecord[] {
   });
 }
 
-const endpoints = new Set(['chat', 'messages', 'responses', 'embeddings', 'batch']);
+const endpoints = new Set(['chat', 'messages', 'responses', 'completions', 'embeddings', 'batch']);
 const statuses = new Set(['ok', 'error', 'aborted']);
 const cacheStatuses = new Set(['miss', 'hit', 'semantic-hit', 'bypass']);
 const levers = new Set<string>(leverSchema.options);
