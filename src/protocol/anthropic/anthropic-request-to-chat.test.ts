@@ -44,6 +44,17 @@ describe('anthropicRequestToChat', () => {
     expect(chat.stream_options).toEqual({ include_usage: true });
   });
 
+  it('asks an OpenAI-shaped upstream for the JSON schema of Anthropic structured outputs', () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
+    const current = anthropicRequestToChat(parse({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'x' }], output_config: { effort: 'low', format: { type: 'json_schema', schema } } }));
+    expect(current.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'output', schema } });
+    expect(chatRequestSchema.safeParse(current).success).toBe(true);
+    const beta = anthropicRequestToChat(parse({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'x' }], output_format: { type: 'json_schema', schema } }));
+    expect(beta.response_format).toEqual(current.response_format);
+    const plain = anthropicRequestToChat(parse({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'x' }], output_config: { effort: 'low' } }));
+    expect(plain.response_format).toBeUndefined();
+  });
+
   it('turns base64 and URL images into image_url parts', () => {
     const chat = anthropicRequestToChat(
       parse({

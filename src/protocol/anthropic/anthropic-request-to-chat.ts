@@ -25,6 +25,9 @@ import { openaiToolCallId } from './anthropic-ids.ts';
  * - `thinking` / `redacted_thinking` blocks are dropped: OpenAI-shaped upstreams cannot take them back.
  * - `top_k` is carried as an extra field; adapters whose provider lacks it drop it.
  * - Server tools (no `input_schema`) cannot become functions and are dropped.
+ * - Structured outputs (`output_config.format`, or the beta's `output_format`, of type `json_schema`) become
+ *   `response_format` `json_schema` named `output`, without `strict`: OpenAI's strict mode refuses schemas
+ *   Anthropic takes (optional properties), and a refused request is worse than a guided one.
  * - `tool_use` ids and `tool_use_id`s that Frugal translated from an OpenAI tool call id
  *   (`toolu_oai_…`, anthropic-ids.ts) map back to that id, so the upstream sees the ids it issued.
  */
@@ -47,6 +50,10 @@ export function anthropicRequestToChat(body: AnthropicMessagesRequest): ChatRequ
   if (body.top_k !== undefined) request.top_k = body.top_k;
   if (body.stop_sequences && body.stop_sequences.length > 0) request.stop = body.stop_sequences;
   if (body.metadata?.user_id) request.user = body.metadata.user_id;
+  const format = body.output_config?.format ?? body.output_format;
+  if (format?.type === 'json_schema' && format.schema !== undefined) {
+    request.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: format.schema } };
+  }
 
   const tools = (body.tools ?? []).flatMap((tool): Tool[] =>
     tool.input_schema === undefined

@@ -122,6 +122,10 @@ export const messagesRequestSchema = z.looseObject({
   metadata: z.looseObject({ user_id: z.string().nullable().optional() }).optional(),
   stream: z.boolean().optional(),
   thinking: z.looseObject({ type: z.string(), budget_tokens: z.number().int().optional() }).optional(),
+  /** Structured outputs: `format` constrains the answer to a JSON schema (`effort` and the rest pass through). */
+  output_config: z.looseObject({ format: z.looseObject({ type: z.string(), schema: z.record(z.string(), z.unknown()).optional() }).optional() }).optional(),
+  /** The structured-outputs beta's name for `output_config.format`. */
+  output_format: z.looseObject({ type: z.string(), schema: z.record(z.string(), z.unknown()).optional() }).optional(),
 });
 /** A Messages API request body. */
 export type AnthropicMessagesRequest = z.infer<typeof messagesRequestSchema>;
