@@ -32,6 +32,7 @@ const validChat = { model: 'small', messages: [{ role: 'system', content: 'be br
 const validMessages = { model: 'small', max_tokens: 16, system: 'be brief', messages: [{ role: 'user', content: [{ type: 'text', text: 'hello' }] }] };
 const validEmbeddings = { model: 'small', input: ['a', 'b'] };
 const validResponses = { model: 'small', instructions: 'be brief', input: [{ role: 'user', content: [{ type: 'input_text', text: 'hello' }] }], max_output_tokens: 16 };
+const validCompletions = { model: 'small', prompt: 'Once upon a time', max_tokens: 16, temperature: 0, top_p: 1, n: 1, stop: ['\n'], logit_bias: { '50256': -100 }, seed: 1, user: 'u1', stream: true, stream_options: { include_usage: true } };
 const validMessageBatch = { requests: [{ custom_id: 'a', params: validMessages }] };
 
 /** Replaces, deletes or retypes values at random paths of a valid body. */
@@ -66,6 +67,7 @@ const bodies = fc.oneof(
   { weight: 2, arbitrary: mutated(validResponses).map((body) => ({ path: '/v1/responses', body })) },
   { weight: 1, arbitrary: mutated(validMessages).map((body) => ({ path: '/v1/messages/count_tokens', body })) },
   { weight: 1, arbitrary: mutated(validMessageBatch).map((body) => ({ path: '/v1/messages/batches', body })) },
+  { weight: 2, arbitrary: mutated(validCompletions).map((body) => ({ path: '/v1/completions', body })) },
   { weight: 1, arbitrary: mutated({ model: 'omni-moderation-latest', input: ['hello', 'there'] }).map((body) => ({ path: '/v1/moderations', body })) },
   { weight: 1, arbitrary: mutated({ ...validResponses, previous_response_id: STORED }).map((body) => ({ path: '/v1/responses', body: body.replace(STORED, storedId) })) },
   // Stored responses: any id, any paging query, read or deleted (nothing here is another tenant's).
