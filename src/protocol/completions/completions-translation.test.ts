@@ -19,7 +19,7 @@ describe('completions ⇄ the internal chat form', () => {
   it('builds the native body from the chat request the pipeline hands over, and declines other shapes', () => {
     const { chatRequest, completionsOnly } = completionsRequestToChat(parse({ model: 'm', prompt: 'p', suffix: 's', temperature: 0 }));
     expect(chatRequestToCompletions({ ...chatRequest, model: 'upstream-id' }, completionsOnly)).toEqual({ model: 'upstream-id', prompt: 'p', max_tokens: 16, temperature: 0, suffix: 's' });
-    const judged = { ...chatRequest, messages: [{ role: 'system', content: 'grade' }, { role: 'user', content: 'p' }] };
+    const judged = { ...chatRequest, messages: [{ role: 'system' as const, content: 'grade' }, { role: 'user' as const, content: 'p' }] };
     expect(chatRequestToCompletions(judged, completionsOnly)).toBeUndefined();
   });
 
