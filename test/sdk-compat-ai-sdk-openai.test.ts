@@ -7,6 +7,9 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { z } from 'zod';
 import { GATEWAY_KEY, startSdkCompatGateway, type SdkCompatGateway } from './helpers/sdk-compat-gateway.ts';
 
+// The SDK's warnings (deprecated generateObject, unknown model ids) are about the test's choices, not Frugal.
+(globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
+
 let gateway: SdkCompatGateway;
 let provider: ReturnType<typeof createOpenAI>;
 let compatible: ReturnType<typeof createOpenAICompatible>;

@@ -3,6 +3,7 @@ import type { ChatChunk } from '../openai/chat-schema.ts';
 import { UpstreamError } from '../../providers/upstream-error.ts';
 import { anthropicEventsToChatChunks } from './anthropic-events-to-chat-chunks.ts';
 import { chatChunksToAnthropicEvents } from './chat-chunks-to-anthropic-events.ts';
+import { streamStartUsage, type ChatChunkWithStartUsage } from './anthropic-usage.ts';
 
 type Event = { event?: string; data: unknown };
 async function* from<T>(items: T[]): AsyncGenerator<T> {
@@ -88,5 +89,16 @@ describe('anthropicEventsToChatChunks', () => {
       delta: { stop_reason: 'tool_use' },
       usage: { input_tokens: 30, output_tokens: 25, cache_read_input_tokens: 900, cache_creation_input_tokens: 0 },
     });
+    // The input usage of the upstream's message_start is in ours too (LangChain reads input tokens only there).
+    expect(back.find((data) => data.type === 'message_start')).toMatchObject({
+      message: { usage: { input_tokens: 30, output_tokens: 0, cache_read_input_tokens: 900, cache_creation_input_tokens: 0 } },
+    });
+  });
+
+  it('keeps message_start usage on the first chunk under a symbol, out of its JSON and its usage field', async () => {
+    const [first] = await collect(anthropicStream);
+    expect((first as ChatChunkWithStartUsage)[streamStartUsage]).toMatchObject({ prompt_tokens: 930, prompt_tokens_details: { cached_tokens: 900 } });
+    expect(first.usage).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(first))).not.toHaveProperty('usage');
   });
 });

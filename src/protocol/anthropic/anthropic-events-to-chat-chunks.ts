@@ -1,6 +1,6 @@
 import type { ChatChunk, OpenAIUsage } from '../openai/chat-schema.ts';
 import { UpstreamError } from '../../providers/upstream-error.ts';
-import { anthropicUsageToChat } from './anthropic-usage.ts';
+import { anthropicUsageToChat, streamStartUsage, type ChatChunkWithStartUsage } from './anthropic-usage.ts';
 import { streamEventSchema, type AnthropicUsage } from './messages-schema.ts';
 import { stopReasonToFinishReason } from './stop-reason.ts';
 
@@ -8,7 +8,7 @@ type ChunkDelta = ChatChunk['choices'][number]['delta'];
 
 /**
  * Translates Anthropic stream events (JSON-parsed `data:` payloads) into OpenAI chat chunks:
- * a first chunk with `role: assistant`, text and `input_json_delta` as content / tool-call deltas
+ * a first chunk with `role: assistant` (carrying `message_start`'s usage under `streamStartUsage`), text and `input_json_delta` as content / tool-call deltas
  * (tool calls numbered 0, 1, … in block order), thinking as `reasoning_content`, a chunk with
  * `finish_reason` at `message_delta`, and at `message_stop` a final usage chunk (`choices: []`)
  * as OpenAI sends with `stream_options.include_usage`.
@@ -44,12 +44,15 @@ export async function* anthropicEventsToChatChunks(
     }
     const event = parsed.data;
     switch (event.type) {
-      case 'message_start':
+      case 'message_start': {
         id = event.message.id;
         model = event.message.model;
         Object.assign(usage, definedCounters(event.message.usage ?? {}));
-        yield chunk({ role: 'assistant', content: '' });
+        const first: ChatChunkWithStartUsage = chunk({ role: 'assistant', content: '' });
+        if (event.message.usage) first[streamStartUsage] = anthropicUsageToChat(usage);
+        yield first;
         break;
+      }
       case 'content_block_start': {
         const block = event.content_block as { type: string; id?: string; name?: string; text?: string };
         if (block.type === 'tool_use') {

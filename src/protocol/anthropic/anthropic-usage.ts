@@ -1,5 +1,16 @@
-import type { OpenAIUsage } from '../openai/chat-schema.ts';
+import type { ChatChunk, OpenAIUsage } from '../openai/chat-schema.ts';
 import type { AnthropicUsage } from './messages-schema.ts';
+
+/**
+ * The input usage an Anthropic upstream reports in `message_start`, kept on the first chat chunk of its
+ * stream under a symbol: never serialized (JSON.stringify skips symbols) and never mistaken for OpenAI's
+ * final usage chunk by the stages and edges that read `usage`. The `/v1/messages` stream writer puts it in
+ * its own `message_start`, as Anthropic does: clients such as LangChain read input tokens only there.
+ */
+export const streamStartUsage: unique symbol = Symbol('frugal.anthropic.streamStartUsage');
+
+/** A chat chunk that may carry the upstream's `message_start` usage (see streamStartUsage). */
+export type ChatChunkWithStartUsage = ChatChunk & { [streamStartUsage]?: OpenAIUsage };
 
 /** Anthropic usage with every counter present (the shape Frugal sends to Anthropic clients). */
 export interface AnthropicUsageTotals {

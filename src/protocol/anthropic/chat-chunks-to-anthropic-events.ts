@@ -1,5 +1,5 @@
 import type { ChatChunk, OpenAIUsage } from '../openai/chat-schema.ts';
-import { chatUsageToAnthropic } from './anthropic-usage.ts';
+import { chatUsageToAnthropic, streamStartUsage, type ChatChunkWithStartUsage } from './anthropic-usage.ts';
 import type { AnthropicSseEvent } from './encode-anthropic-sse.ts';
 import { finishReasonToStopReason } from './stop-reason.ts';
 import { anthropicMessageId, anthropicToolUseId } from './anthropic-ids.ts';
@@ -10,8 +10,10 @@ import { anthropicMessageId, anthropicToolUseId } from './anthropic-ids.ts';
  * `content_block_stop` (text as `text_delta`, tool calls as `tool_use` blocks with `input_json_delta`),
  * then `message_delta` (stop reason and cumulative usage) and `message_stop`.
  *
- * OpenAI streams report usage only at the end, so `message_start` carries zero input tokens and the
- * real counts arrive in `message_delta` (which the Anthropic SDKs read as authoritative totals).
+ * `message_start` carries the input usage an Anthropic upstream reported in its own `message_start`
+ * (`streamStartUsage` on the first chunk). OpenAI streams report usage only at the end, so a translated
+ * `message_start` carries zero input tokens; in both cases the totals arrive in `message_delta` (which the
+ * Anthropic SDKs read as authoritative; LangChain reads input tokens from `message_start` only).
  * Ids take Anthropic's forms: `msg_` + the upstream id, `toolu_` ids carrying the OpenAI tool call id.
  * An error from `chunks` propagates unchanged; the caller turns it into an `error` event.
  */
@@ -44,9 +46,9 @@ export class AnthropicStreamWriter {
 
   constructor(private readonly requestedModel: string) {}
 
-  accept(chunk: ChatChunk): AnthropicSseEvent[] {
+  accept(chunk: ChatChunkWithStartUsage): AnthropicSseEvent[] {
     const events: AnthropicSseEvent[] = [];
-    if (!this.started) events.push(this.messageStart(anthropicMessageId(chunk.id), chunk.usage));
+    if (!this.started) events.push(this.messageStart(anthropicMessageId(chunk.id), chunk.usage ?? chunk[streamStartUsage]));
     if (chunk.usage) this.usage = chunk.usage;
     for (const choice of chunk.choices) {
       // `/v1/messages` has one answer; other choices (n > 1 upstream) are not representable.
