@@ -103,6 +103,22 @@ describe.each([
     ]);
   });
 
+  it('runs a streamed tool round trip (streamText with tools)', async () => {
+    gateway.openai.script(
+      { toolCalls: [{ id: 'call_s1', name: 'weather', arguments: { city: 'Lyon' } }], usage: { promptTokens: 60, completionTokens: 12 } },
+      { text: 'Lyon: 18°C.', usage: { promptTokens: 90, completionTokens: 6 } },
+    );
+    const result = streamText({ model: model(), prompt: 'Weather in Lyon?', tools: { weather: weatherTool }, stopWhen: stepCountIs(3), maxRetries: 0 });
+    expect(await result.text).toBe('Lyon: 18°C.');
+    const steps = await result.steps;
+    expect(steps).toHaveLength(2);
+    expect(steps[0].finishReason).toBe('tool-calls');
+    expect(steps[0].toolCalls).toMatchObject([{ toolCallId: 'call_s1', toolName: 'weather', input: { city: 'Lyon' } }]);
+    expect(await result.totalUsage).toMatchObject({ inputTokens: 150, outputTokens: 18 });
+    const second = gateway.lastBody(gateway.openai, '/v1/chat/completions');
+    expect(second.messages.at(-1)).toEqual({ role: 'tool', tool_call_id: 'call_s1', content: '{"city":"Lyon","tempC":18}' });
+  });
+
   it('continues a conversation: each turn carries the earlier answers back (generated and streamed)', async () => {
     gateway.openai.script({ text: 'Paris.' }, { text: 'About 2.1 million.' }, { text: 'Yes.' });
     const messages: ModelMessage[] = [{ role: 'user', content: 'Capital of France?' }];

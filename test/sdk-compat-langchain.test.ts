@@ -113,6 +113,8 @@ describe.each(chatModels)('LangChain $name', ({ name, upstream, make }) => {
     const messages: BaseMessage[] = [new HumanMessage('Weather in Paris?')];
     const first = await model.invoke(messages);
     expect(first.tool_calls).toMatchObject([{ name: 'weather', args: { city: 'Paris' } }]);
+    if (anthropicClient) expect(first.response_metadata.stop_reason).toBe('tool_use');
+    else if (!name.includes('Responses')) expect(first.response_metadata.finish_reason).toBe('tool_calls');
     const call = first.tool_calls![0];
     messages.push(first, new ToolMessage({ tool_call_id: call.id!, content: await weather.invoke(call.args as { city: string }) }));
     const second = await model.invoke(messages);
@@ -131,7 +133,18 @@ describe.each(chatModels)('LangChain $name', ({ name, upstream, make }) => {
     }
   });
 
-  it('withStructuredOutput with a zod schema', async () => {
+  it('continues a conversation: the earlier answer goes back as the assistant turn', async () => {
+    fake().script({ text: 'Paris.' }, { text: 'About 2.1 million.' });
+    const model = make();
+    const messages: BaseMessage[] = [new HumanMessage('Capital of France?')];
+    messages.push(await model.invoke(messages), new HumanMessage('Population?'));
+    expect((await model.invoke(messages)).text).toBe('About 2.1 million.');
+    const sent = gateway.lastBody(fake(), upstreamPath).messages as { role: string; content: unknown }[];
+    expect(sent.map((message) => message.role)).toEqual(['user', 'assistant', 'user']);
+    expect(JSON.stringify(sent[1].content)).toContain('Paris.');
+  });
+
+  it.each(['default', 'jsonSchema'] as const)('withStructuredOutput with a zod schema (method %s)', async (method) => {
     const schema = z.object({ city: z.string(), population: z.number() });
     fake().setDefault((body) => {
       const tools = (body.tools ?? []) as { name?: string; function?: { name: string } }[];
@@ -139,12 +152,22 @@ describe.each(chatModels)('LangChain $name', ({ name, upstream, make }) => {
       const json = '{"city": "Paris", "population": 2100000}';
       return toolName === undefined ? { text: json } : { toolCalls: [{ name: toolName, arguments: json }] };
     });
-    const structured = make().withStructuredOutput(schema);
+    const structured = method === 'default' ? make().withStructuredOutput(schema) : make().withStructuredOutput(schema, { method });
     expect(await structured.invoke('Largest city of France?')).toEqual({ city: 'Paris', population: 2_100_000 });
     const sent = gateway.lastBody(fake(), upstreamPath);
-    // Whatever the client's method (a forced tool, or a JSON schema), the upstream is asked for the schema.
-    const asked = JSON.stringify({ tools: sent.tools, response_format: sent.response_format, output_config: sent.output_config, output_format: sent.output_format });
-    expect(asked).toContain('"population"');
+    const jsonSchema = expect.objectContaining({ type: 'object', required: ['city', 'population'] });
+    if (anthropicClient && method === 'default') {
+      // ChatAnthropic's default: a tool the model is forced to call.
+      expect(sent.tools).toMatchObject([upstream === 'anthropic' ? { name: 'extract', input_schema: jsonSchema } : { type: 'function', function: { name: 'extract', parameters: jsonSchema } }]);
+      expect(sent.tool_choice).toEqual(upstream === 'anthropic' ? { type: 'tool', name: 'extract' } : { type: 'function', function: { name: 'extract' } });
+    } else if (anthropicClient && upstream === 'anthropic') {
+      expect(sent.output_config).toEqual({ format: { type: 'json_schema', schema: jsonSchema } });
+    } else if (anthropicClient) {
+      // Anthropic structured outputs translated for an OpenAI-shaped upstream.
+      expect(sent.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'output', schema: jsonSchema } });
+    } else {
+      expect(sent.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'extract', strict: true, schema: jsonSchema } });
+    }
   });
 
   it('reports why the model stopped: max tokens', async () => {
@@ -175,7 +198,7 @@ describe.each(chatModels)('LangChain $name', ({ name, upstream, make }) => {
 });
 
 describe('LangChain ChatAnthropic multi-part content', () => {
-  it('sends text and image blocks, and reads the stop reason of a tool call', async () => {
+  it('sends text and image blocks to an OpenAI-shaped upstream as text and image_url parts', async () => {
     const pixel = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
     gateway.openai.script({ text: 'A pixel.' });
     const model = new ChatAnthropic({ model: 'gpt-4o', apiKey: GATEWAY_KEY, maxRetries: 0, anthropicApiUrl: gateway.frugal.url });
