@@ -39,6 +39,7 @@ describe.each([
     const result = await generateText({ model: model(), system: 'Answer in one word.', prompt: 'Capital of France?', maxRetries: 0 });
     expect(result.text).toBe('Paris.');
     expect(result.finishReason).toBe('stop');
+    expect(result.warnings).toEqual([]);
     expect(result.usage).toMatchObject({
       inputTokens: 2000,
       outputTokens: 100,
@@ -185,5 +186,37 @@ describe.each([
     expect((errors[0] as APICallError).statusCode).toBe(502);
     expect((errors[0] as APICallError).isRetryable).toBe(true);
     expect((errors[0] as APICallError).message).toContain('The server had an error');
+  });
+});
+
+describe('AI SDK openai responses, stored-response features', () => {
+  it('chains a turn with providerOptions.openai.previousResponseId', async () => {
+    gateway.openai.script({ text: 'Paris.' }, { text: 'Berlin.' });
+    const first = await generateText({ model: provider('gpt-4o'), prompt: 'Capital of France?', maxRetries: 0 });
+    const responseId = first.providerMetadata?.openai?.responseId;
+    expect(responseId).toMatch(/^resp_/);
+    const second = await generateText({ model: provider('gpt-4o'), prompt: 'And of Germany?', providerOptions: { openai: { previousResponseId: responseId as string } }, maxRetries: 0 });
+    expect(second.text).toBe('Berlin.');
+    expect(gateway.lastBody(gateway.openai, '/v1/chat/completions').messages).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'Capital of France?' }] },
+      { role: 'assistant', content: 'Paris.' },
+      { role: 'user', content: [{ type: 'text', text: 'And of Germany?' }] },
+    ]);
+  });
+
+  it('a reference to an answer Frugal has not stored is an APICallError 404, before any upstream call', async () => {
+    const failure = await generateText({
+      model: provider('gpt-4o'),
+      messages: [
+        { role: 'user', content: 'Capital of France?' },
+        { role: 'assistant', content: [{ type: 'text', text: 'Paris.', providerOptions: { openai: { itemId: 'msg_0123456789abcdef' } } }] },
+        { role: 'user', content: 'Population?' },
+      ],
+      maxRetries: 0,
+    }).catch((caught: unknown) => caught);
+    expect(APICallError.isInstance(failure)).toBe(true);
+    expect((failure as APICallError).statusCode).toBe(404);
+    expect((failure as APICallError).message).toBe("Item with id 'msg_0123456789abcdef' not found.");
+    expect(gateway.openai.requestsTo('/v1/chat/completions')).toHaveLength(0);
   });
 });

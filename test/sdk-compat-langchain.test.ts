@@ -133,6 +133,13 @@ describe.each(chatModels)('LangChain $name', ({ name, upstream, make }) => {
     }
   });
 
+  it('streams a tool call: the chunks concatenate into one complete tool call', async () => {
+    fake().script({ toolCalls: [{ id: upstream === 'anthropic' ? 'toolu_s1' : 'call_s1', name: 'weather', arguments: { city: 'Lyon' } }] });
+    const { final } = await collect(await make().bindTools([weather]).stream('Weather in Lyon?'));
+    expect(final.tool_calls).toMatchObject([{ name: 'weather', args: { city: 'Lyon' } }]);
+    expect(final.tool_calls![0].id).toBeTruthy();
+  });
+
   it('continues a conversation: the earlier answer goes back as the assistant turn', async () => {
     fake().script({ text: 'Paris.' }, { text: 'About 2.1 million.' });
     const model = make();
