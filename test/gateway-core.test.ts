@@ -312,6 +312,17 @@ describe('fallback, retries and the circuit breaker', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(280);
   });
 
+  it("passes the upstream's retry-after on when it asks for longer than Frugal waits", async () => {
+    // 30 s is over retry.max_retry_after_ms (2 s): Frugal stops at once and tells the client how long to wait.
+    openaiUpstream.script({ error: { status: 429, message: 'slow down', retryAfterMs: 30_000 } }, { text: 'warm again' });
+    const limited = await fetch(`${frugal.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'cheap-8b', messages: [{ role: 'user', content: 'hi' }] }) });
+    expect(limited.status).toBe(503);
+    expect(limited.headers.get('retry-after')).toBe('30');
+    expect(openaiUpstream.requestsTo('/v1/chat/completions')).toHaveLength(1);
+    // A success closes the breaker again for the tests after this one.
+    await client.chat.completions.create({ model: 'cheap-8b', messages: [{ role: 'user', content: 'hi' }] });
+  });
+
   it('moves on after a per-attempt timeout and after a connection reset', async () => {
     // A success closes the breaker that earlier failures in this file counted towards.
     await client.chat.completions.create({ model: 'ha-model', messages: [{ role: 'user', content: 'warm' }] });

@@ -74,9 +74,10 @@ export const errors = {
     }),
   budgetExceeded: (message: string) => new FrugalError('budget_exceeded', 429, 'insufficient_quota', message),
   costCapExceeded: (message: string) => new FrugalError('cost_cap_exceeded', 402, 'insufficient_quota', message),
-  upstreamFailed: (status: 502 | 503 | 504, message: string, attempts: unknown[]) =>
+  upstreamFailed: (status: 502 | 503 | 504, message: string, attempts: unknown[], retryAfterSeconds?: number) =>
     new FrugalError('upstream_failed', status, status === 504 ? 'timeout_error' : 'upstream_error', message, {
       details: { attempts },
+      headers: retryAfterSeconds !== undefined ? { 'retry-after': String(retryAfterSeconds) } : undefined,
     }),
   upstreamStreamFailed: (message: string) =>
     new FrugalError('upstream_stream_failed', 502, 'upstream_error', message),

@@ -261,5 +261,9 @@ function allFailed(failures: UpstreamError[], skippedByBreaker: number, attempts
   if (allTimeouts) return errors.upstreamFailed(504, `Every upstream timed out after ${failures.length} attempt(s).`, summary);
   const overloaded = failures.length > 0 && failures.every((failure) => failure.status === 429 || failure.status === 503);
   const last = failures.at(-1)?.message ?? 'no deployment was tried';
-  return errors.upstreamFailed(overloaded ? 503 : 502, `All upstream attempts failed (${failures.length}); last: ${last}`, summary);
+  // Every upstream said "later": the soonest of the waits the upstreams asked for goes to the client, so its
+  // SDK backs off for that long instead of guessing (a wait longer than retry.max_retry_after_ms is why we stopped).
+  const waits = failures.map((failure) => failure.retryAfterMs).filter((wait): wait is number => wait !== undefined && wait > 0);
+  const retryAfter = overloaded && waits.length > 0 ? Math.max(1, Math.ceil(Math.min(...waits) / 1000)) : undefined;
+  return errors.upstreamFailed(overloaded ? 503 : 502, `All upstream attempts failed (${failures.length}); last: ${last}`, summary, retryAfter);
 }
