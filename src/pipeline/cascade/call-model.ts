@@ -12,6 +12,11 @@ export interface SideCallResult {
  * pricing) on a private copy of the context, so that a judge or shadow call never changes what the
  * client is served. The attempts are returned relabelled with `purpose`; the caller decides which
  * ledger record they belong to. On failure the attempts are attached to the error as `attempts`.
+ *
+ * The client's native body (a /v1/messages request sent as is to an Anthropic upstream, a native
+ * completions request) belongs to the client's own question: a side call with a prompt of its own (a
+ * judge) must not carry it, or the upstream would be sent the client's body instead of that prompt.
+ * `sameRequest` says the side call asks the client's own question (a shadow baseline) and may keep it.
  */
 export async function callModel(
   next: ChatHandler,
@@ -20,9 +25,12 @@ export async function callModel(
   model: ModelEntry,
   purpose: Attempt['purpose'],
   signal: AbortSignal = parent.signal,
+  options: { sameRequest?: boolean } = {},
 ): Promise<SideCallResult> {
   const context: RequestContext = {
     ...parent,
+    nativeAnthropic: options.sameRequest ? parent.nativeAnthropic : undefined,
+    nativeCompletions: options.sameRequest ? parent.nativeCompletions : undefined,
     target: model,
     stream: false,
     clientWantsUsage: false,

@@ -115,7 +115,7 @@ export class ShadowEvaluator {
     const signal = AbortSignal.timeout(this.#options.timeoutMs ?? 120_000);
     let detail = 'no verdict';
     try {
-      const shadow = await callModel(next, request, context, baseline, 'shadow', signal);
+      const shadow = await callModel(next, request, context, baseline, 'shadow', signal, { sameRequest: true });
       attempts.push(...shadow.attempts);
       const servedText = answerText(served.response);
       const baselineText = answerText(shadow.response);
