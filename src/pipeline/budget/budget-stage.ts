@@ -38,7 +38,7 @@ function budgetStage(
     const guarded = async function budget(request: ChatRequest, context: RequestContext): Promise<ChatOutcome> {
       const hold = await guard.reserve(context, {
         inputTokens: () => countChatTokens(request),
-        worstCaseNano: (inputTokens) => estimateWorstCase({ request, inputTokens, context, models, routes, compiledRoute: context.route === undefined ? undefined : compiledRoutes?.get(context.route) }),
+        worstCaseNano: (inputTokens) => estimateWorstCase({ request: withSamples(request, context), inputTokens, context, models, routes, compiledRoute: context.route === undefined ? undefined : compiledRoutes?.get(context.route) }),
       });
       if (!hold.active) return next(request, context);
       const finish = () => hold.settle(context.attempts.reduce((sum, attempt) => sum + attempt.costNano, 0), tokensUsed(context));
@@ -75,4 +75,13 @@ function tokensUsed(context: RequestContext): number {
   for (const attempt of context.attempts) if (attempt.usage) total += attempt.usage.inputTokens + attempt.usage.outputTokens;
   if (total === 0 && context.usage) total = context.usage.inputTokens + context.usage.outputTokens;
   return total;
+}
+
+/**
+ * A native completions request with `best_of` has the upstream generate `best_of` answers and bill their
+ * tokens (returning `n` of them): the worst case reserves `max_tokens` × `best_of`, not × `n`.
+ */
+function withSamples(request: ChatRequest, context: RequestContext): ChatRequest {
+  const bestOf = context.nativeCompletions?.best_of;
+  return bestOf !== undefined && bestOf > (request.n ?? 1) ? { ...request, n: bestOf } : request;
 }
