@@ -39,4 +39,10 @@ describe('isCardNumber', () => {
     expect(isCardNumber('0000 0000 0000 0000')).toBe(false);
     expect(isCardNumber('411111111111')).toBe(false);
   });
+
+  it('checks a 400 kB text built to make the patterns rescan it in one pass, and still finds what is in it', () => {
+    // A long run of an address's characters with no "@" was once rescanned from each of its positions.
+    expect(check('a'.repeat(400_000))).toBeUndefined();
+    expect(check(`${'a.'.repeat(200_000)} write to jo@mail.example.org`)).toBe('email address');
+  });
 });

@@ -16,7 +16,9 @@ export interface ExchangeTexts {
   user?: string;
 }
 
-const EMAIL = /[A-Z0-9._%+-]+@[A-Z0-9-]+(?:\.[A-Z0-9-]+)*\.[A-Z]{2,}/gi;
+// The local part starts only where a run of its characters starts: without the look-behind, a long run with
+// no "@" (50 kB of letters in a prompt) was rescanned from each of its positions — quadratic, seconds per request.
+const EMAIL = /(?<![A-Z0-9._%+-])[A-Z0-9._%+-]+@[A-Z0-9-]+(?:\.[A-Z0-9-]+)*\.[A-Z]{2,}/gi;
 
 /**
  * Phone shapes: international (+CC …), North American ((555) 123-4567, 555-123-4567, 555.123.4567)

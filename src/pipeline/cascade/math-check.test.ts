@@ -38,4 +38,15 @@ describe('math check', () => {
     expect(verdict.pass).toBe(false);
     expect(verdict.reasons).toEqual(['arithmetic does not add up: 15 + 25 = 45 (is 40)']);
   });
+
+  it('reads a hostile answer in one pass: many operands before an "=" with no number, or a long chain with no "="', () => {
+    // Each gap once had two `\s*` to split its spaces between, so this took time exponential in its operands.
+    expect(arithmeticStatements(`${'1 × '.repeat(40)}1 = x`)).toEqual([]);
+    expect(arithmeticStatements(`${'1 + '.repeat(40)}1 = 41`)).toMatchObject([{ stated: 41, computed: 41, ok: true }]);
+    // No "=" in 400 kB: a failed match once rescanned the rest of the chain from every operand (quadratic).
+    expect(arithmeticMismatches('1+'.repeat(200_000))).toEqual([]);
+    expect(arithmeticMismatches(`${'1 + '.repeat(100_000)}. Then 2 * 3 = 7`)).toMatchObject([{ text: '2 * 3 = 7', computed: 6 }]);
+    // A chain too long to read whole is skipped, not checked by its tail.
+    expect(arithmeticMismatches(`${'1 + '.repeat(100)}1 = 101`)).toEqual([]);
+  });
 });

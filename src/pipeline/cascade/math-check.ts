@@ -18,8 +18,15 @@ export interface ArithmeticStatement {
 const NUMBER = String.raw`\$?\d+(?:,\d{3})*(?:\.\d+)?%?`;
 // An operator between two numbers: + - * / × ÷ and "x" (only between spaces or digits, never inside a word).
 const OPERATOR = String.raw`\s*(?:[-+*/×÷]|(?<=[\d%\s])x(?=[\s\d$]))\s*`;
-const OPERAND = String.raw`\(?\s*${NUMBER}\s*\)?`;
-const STATEMENT = new RegExp(String.raw`(?<![\w.,$])(${OPERAND}(?:${OPERATOR}${OPERAND})+)\s*=\s*(-?${NUMBER})(?![\d])`, 'g');
+// The space around an operand belongs to the operator (or to "="): a `\s*` on both sides of the same gap
+// would give the engine k+1 ways to split each gap of k spaces, and a statement that fails at its end (no
+// number after "=") would try every combination — exponential in its number of operands ("1 × 1 × … = x").
+const OPERAND = String.raw`(?:\(\s*)?${NUMBER}(?:\s*\))?`;
+/** How far before its "=" a statement may start: keeps a failed match from scanning the rest of a long answer. */
+const MAX_EXPRESSION_CHARS = 256;
+/** The end of an operand and an operator: a match right after it is the tail of a chain too long to read. */
+const CHAIN_BEFORE = /[\d%)]\s*(?:[-+*/×÷]|x)\s*$/;
+const STATEMENT = new RegExp(String.raw`(?<![\w.,$])(?=[^=]{0,${MAX_EXPRESSION_CHARS}}=)(${OPERAND}(?:${OPERATOR}${OPERAND})+)\s*=\s*(-?${NUMBER})(?![\d])`, 'g');
 
 /** Parses a number as written ("$1,250.50", "60%"); percents become fractions (60% → 0.6). */
 function readNumber(written: string): number {
@@ -82,6 +89,8 @@ export function arithmeticStatements(text: string): ArithmeticStatement[] {
   const found: ArithmeticStatement[] = [];
   for (const match of text.matchAll(STATEMENT)) {
     const [whole, expression, result] = match;
+    // A chain longer than MAX_EXPRESSION_CHARS matches only as its tail, whose sum is not the stated one.
+    if (CHAIN_BEFORE.test(text.slice(Math.max(0, (match.index ?? 0) - 32), match.index))) continue;
     // Unbalanced parentheses mean the match cut an expression in half: skip rather than guess.
     if ((expression.match(/\(/g) ?? []).length !== (expression.match(/\)/g) ?? []).length) continue;
     const computed = evaluateArithmetic(expression);

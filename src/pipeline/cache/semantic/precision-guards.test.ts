@@ -40,4 +40,13 @@ describe('precision guards', () => {
   ])('lets "%s" and "%s" through', (left, right) => {
     expect(vetoReason(left, right)).toBeUndefined();
   });
+
+  it('compares 400 kB prompts built to make the entity patterns rescan them in one pass, and still finds the entities', () => {
+    // Runs with no "@" (an email's local part) or no letter (a code's look-aheads) were rescanned from every position.
+    const letters = 'a'.repeat(400_000);
+    expect(entitiesGuard(letters, letters)).toBeUndefined();
+    const dashes = '1-'.repeat(200_000);
+    expect(entitiesGuard(`${dashes} covid-19`, `${dashes} covid-20`)).toMatch(/named entities differ: covid-19, covid-20/);
+    expect(entitiesGuard(`${letters} a@b.example`, `${letters} c@b.example`)).toMatch(/a@b\.example/);
+  });
 });

@@ -70,11 +70,18 @@ function datesOf(text: string): string[] {
   return found;
 }
 
-const ENTITY_PATTERNS: RegExp[] = [
-  /[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g, // email
-  /\bhttps?:\/\/\S+|\bwww\.\S+/gi, // URL
-  /(?<![\p{L}\d])(?:[\p{Lu}][\p{L}\d&'-]*)/gu, // capitalised words and acronyms
-  /\b(?=[a-z\d-]*\d)(?=[a-z\d-]*[a-z])[a-z\d-]{2,}\b/gi, // codes mixing letters and digits: A320, covid-19
+/**
+ * Each pattern is linear in the text: a prompt is the client's to choose, and a pattern that rescans the rest
+ * of a long run from every position inside it (an email's local part, a code's look-aheads) took seconds of
+ * the event loop on a 50 kB prompt. `keep` filters a match where a look-ahead would have rescanned.
+ */
+const ENTITY_PATTERNS: { pattern: RegExp; keep?: (match: string) => boolean }[] = [
+  // email: the local part starts where a run of its characters starts, so a failed run is scanned once
+  { pattern: /(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g },
+  { pattern: /\bhttps?:\/\/\S+|\bwww\.\S+/gi }, // URL
+  { pattern: /(?<![\p{L}\d])(?:[\p{Lu}][\p{L}\d&'-]*)/gu }, // capitalised words and acronyms
+  // codes mixing letters and digits: A320, covid-19
+  { pattern: /\b[a-z\d-]{2,}\b/gi, keep: (match) => /\d/.test(match) && /[a-z]/i.test(match) },
 ];
 
 /**
@@ -101,8 +108,9 @@ export function entitiesGuard(left: string, right: string): string | undefined {
 /** Entities in the order they appear, each once. */
 function entitiesOf(text: string): string[] {
   const found = new Map<string, number>();
-  for (const pattern of ENTITY_PATTERNS) {
+  for (const { pattern, keep } of ENTITY_PATTERNS) {
     for (const match of text.matchAll(pattern)) {
+      if (keep !== undefined && !keep(match[0])) continue;
       const entity = match[0].replace(/['’]s$/i, '').replace(/[.,;:!?)'"’-]+$/, '');
       if (!entity || entity === 'I' || /^I['’]/.test(entity)) continue;
       if (/^\p{Lu}/u.test(entity) && isSentenceStart(text, match.index ?? 0) && !/^\p{Lu}{2,}/u.test(entity)) continue;
