@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Anthropic from '@anthropic-ai/sdk';
+import OpenAI, { toFile } from 'openai';
 import { startFakeAnthropic } from './support/fake-anthropic-upstream.ts';
 import { startFakeOpenAI } from './support/fake-openai-upstream.ts';
 import type { FakeUpstream } from './support/fake-upstream.ts';
@@ -15,11 +16,11 @@ let client: Anthropic;
 let otherTenant: Anthropic;
 let keyA: string;
 
-async function createKey(tenant: string): Promise<string> {
+async function createKey(tenant: string, models?: string[]): Promise<string> {
   const response = await fetch(`${frugal.url}/admin/keys`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
-    body: JSON.stringify({ name: `${tenant}-key`, tenant }),
+    body: JSON.stringify({ name: `${tenant}-key`, tenant, models }),
   });
   expect(response.status).toBe(201);
   return ((await response.json()) as { key: string }).key;
@@ -268,5 +269,31 @@ describe('tenancy', () => {
     expect(batch.request_counts.succeeded).toBe(5);
     expect(await errorOf(otherTenant.messages.batches.delete(running.id))).toBeInstanceOf(Anthropic.NotFoundError);
     expect((await client.messages.batches.retrieve(running.id)).id).toBe(running.id);
+  });
+});
+
+describe("a key's models", () => {
+  it('holds for batches: a key limited to one model cannot run another through a Message Batch or /v1/batches', async () => {
+    const limitedKey = await createKey('acme', ['haiku']);
+    const limited = new Anthropic({ baseURL: frugal.url, apiKey: limitedKey, maxRetries: 0 });
+    // The key may not call `small` directly…
+    expect(await errorOf(limited.messages.create({ model: 'small', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }))).toBeInstanceOf(Anthropic.PermissionDeniedError);
+    // …so neither may it queue it for later: refused when the batch is created, naming the request, and nothing runs.
+    const before = (await client.messages.batches.list({ limit: 1000 })).data.length;
+    const refused = await errorOf(limited.messages.batches.create({ requests: [...requests(1, 'haiku'), { ...requests(2, 'small')[1] }] }));
+    expect(refused).toBeInstanceOf(Anthropic.PermissionDeniedError);
+    expect((refused as InstanceType<typeof Anthropic.PermissionDeniedError>).message).toMatch(/requests\[1\]\.params\.model: this key may not use the model 'small'/);
+    expect((await client.messages.batches.list({ limit: 1000 })).data.length).toBe(before);
+
+    const openai = new OpenAI({ baseURL: `${frugal.url}/v1`, apiKey: limitedKey, maxRetries: 0 });
+    const line = (customId: string, model: string) => JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model, messages: [{ role: 'user', content: 'hi' }] } });
+    const file = await openai.files.create({ file: await toFile(Buffer.from([line('a', 'haiku'), line('b', 'small')].join('\n')), 'input.jsonl'), purpose: 'batch' });
+    const openaiRefusal = await errorOf(openai.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' }));
+    expect(openaiRefusal).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect((openaiRefusal as InstanceType<typeof OpenAI.PermissionDeniedError>).message).toMatch(/Line 2 .*may not use the model 'small'/);
+    expect((await openai.batches.list()).data).toEqual([]);
+    // A batch of the models the key may use still runs.
+    const allowed = await limited.messages.batches.create({ requests: requests(1, 'haiku') });
+    expect((await untilEnded(allowed.id, limited)).request_counts.succeeded).toBe(1);
   });
 });

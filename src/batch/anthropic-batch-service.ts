@@ -5,7 +5,7 @@ import type { Gateway } from '../gateway/build-gateway.ts';
 import { anthropicRequestToChat } from '../protocol/anthropic/anthropic-request-to-chat.ts';
 import { messagesRequestSchema } from '../protocol/anthropic/messages-schema.ts';
 import type { Principal } from '../server/auth.ts';
-import { availableModels } from '../server/resolve-model.ts';
+import { availableModels, keyMayUse } from '../server/resolve-model.ts';
 import { schemaError } from '../server/zod-error.ts';
 import { MESSAGE_BATCH_ENDPOINT, processingStatus, toMessageBatch, toMessageBatchResult } from './anthropic-batch-wire.ts';
 import type { BatchConfig } from './batch-config.ts';
@@ -66,6 +66,10 @@ export class AnthropicBatchService {
       if (params.stream === true) throw errors.invalidRequest(`requests[${index}].params.stream: batch requests cannot be streamed`, `requests[${index}].params.stream`);
       if (!this.#knownModel(params.model)) {
         throw errors.invalidRequest(`requests[${index}].params.model: the model '${params.model}' does not exist`, `requests[${index}].params.model`);
+      }
+      // The requests run later under the tenant alone: a key limited to some models must not reach others this way.
+      if (!keyMayUse(this.gateway, principal, params.model)) {
+        throw errors.forbidden(`requests[${index}].params.model: this key may not use the model '${params.model}'. Allowed: ${principal.allowedModels!.join(', ')}`);
       }
       const { stream: _stream, ...request } = anthropicRequestToChat(params);
       return { lineNumber: index + 1, customId, url: '/v1/chat/completions', request: request as Record<string, unknown> };

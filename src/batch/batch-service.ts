@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { errors } from '../errors/codes.ts';
 import type { Gateway } from '../gateway/build-gateway.ts';
 import type { Principal } from '../server/auth.ts';
-import { availableModels } from '../server/resolve-model.ts';
+import { availableModels, keyMayUse } from '../server/resolve-model.ts';
 import type { BatchConfig } from './batch-config.ts';
 import { MESSAGE_BATCH_ENDPOINT } from './anthropic-batch-wire.ts';
 import { completionWindowSeconds, epochSeconds, toOpenAIBatch, toOpenAIFile } from './openai-wire.ts';
@@ -82,6 +82,11 @@ export class BatchService {
     if (!file || content === undefined) throw errors.notFound(`File ${input.inputFileId}`);
     if (file.purpose !== 'batch') throw errors.invalidRequest(`File ${file.id} has purpose '${file.purpose}', not 'batch'`, 'input_file_id');
     const parsed = parseBatchInput(content, { maxLines: this.config.max_lines, endpoint: input.endpoint, knownModel: (name) => this.#knownModel(name) });
+    // The lines run later under the tenant alone: a key limited to some models must not reach others this way.
+    const refused = parsed.lines.find((line) => typeof line.request.model === 'string' && !keyMayUse(this.gateway, principal, line.request.model));
+    if (refused !== undefined) {
+      throw errors.forbidden(`Line ${refused.lineNumber} of file ${file.id}: this key may not use the model '${String(refused.request.model)}'. Allowed: ${principal.allowedModels!.join(', ')}`);
+    }
     const now = epochSeconds();
     const failed = parsed.errors.length > 0;
     const batch: BatchRecord = {

@@ -17,8 +17,8 @@ import type { Principal } from './auth.ts';
 export function resolveModel(gateway: Gateway, context: RequestContext, principal: Principal, serving: 'chat' | 'embeddings' = context.endpoint === 'embeddings' ? 'embeddings' : 'chat'): void {
   const requested = context.requestedModel;
   const name = gateway.config.rewrite[requested] ?? requested;
-  if (principal.allowedModels && !principal.allowedModels.includes(requested) && !principal.allowedModels.includes(name)) {
-    throw errors.forbidden(`This key may not use the model '${requested}'. Allowed: ${principal.allowedModels.join(', ')}`);
+  if (!keyMayUse(gateway, principal, requested)) {
+    throw errors.forbidden(`This key may not use the model '${requested}'. Allowed: ${principal.allowedModels!.join(', ')}`);
   }
   if (name !== requested) context.trace.push({ stage: 'edge', detail: `rewrote ${requested} → ${name}` });
   const model = gateway.models.get(name) ?? (name in gateway.config.routes ? undefined : patternModel(gateway, name));
@@ -41,6 +41,17 @@ export function resolveModel(gateway: Gateway, context: RequestContext, principa
     return;
   }
   throw errors.unknownModel(requested, availableModels(gateway), describeModelPatterns(gateway.config.providers));
+}
+
+/**
+ * Whether the key may use the model or route it names (its `models` list, by the name sent or the name
+ * `rewrite` makes of it). Batches check every line with it when they are created: their lines run later
+ * without the key's principal, so this is where a key's `models` holds for them.
+ */
+export function keyMayUse(gateway: Gateway, principal: Principal, requested: string): boolean {
+  if (!principal.allowedModels) return true;
+  const name = gateway.config.rewrite[requested] ?? requested;
+  return principal.allowedModels.includes(requested) || principal.allowedModels.includes(name);
 }
 
 export function availableModels(gateway: Gateway): string[] {
