@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
+import { request as httpRequest } from 'node:http';
 import { validateConfig } from '../src/config/load-config.ts';
 import { startTestGateway, type TestGateway } from './helpers/start-test-gateway.ts';
 
@@ -26,6 +27,21 @@ beforeAll(async () => {
   off = await startTestGateway(simulated);
 });
 afterAll(() => Promise.all([listed?.close(), anyOrigin?.close(), off?.close()]));
+
+/** A request as a browser sends it after DNS rebinding: to 127.0.0.1, with the page's own name in Host (fetch cannot set Host). */
+function rebound(url: string, path: string, method: string, host: string, body?: string): Promise<{ status: number; body: string }> {
+  const target = new URL(path, url);
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(target, { method, headers: { host, origin: `http://${host}`, 'content-type': 'text/plain', ...(body ? { 'content-length': Buffer.byteLength(body) } : {}) } }, (incoming) => {
+      let text = '';
+      incoming.setEncoding('utf8');
+      incoming.on('data', (chunk: string) => (text += chunk));
+      incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, body: text }));
+    });
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
 
 const SAFELISTED_METHODS = new Set(['GET', 'HEAD', 'POST']);
 const SAFELISTED_REQUEST_HEADERS = new Set(['accept', 'accept-language', 'content-language']);
@@ -204,6 +220,20 @@ describe("origins: '*'", () => {
 });
 
 describe('without server.cors (the default)', () => {
+  it("serves a page of the gateway's own named origin once keys are required (a page cannot hold the key)", async () => {
+    const host = `frugal.example:${new URL(off.url).port}`;
+    const target = new URL('/v1/chat/completions', off.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      const outgoing = httpRequest(target, { method: 'POST', headers: { host, origin: `http://${host}`, 'content-type': 'application/json', authorization: `Bearer ${GATEWAY_KEY}` } }, (incoming) => {
+        incoming.resume();
+        resolve(incoming.statusCode ?? 0);
+      });
+      outgoing.on('error', reject);
+      outgoing.end(chatBody('same origin, named'));
+    });
+    expect(status).toBe(200);
+  });
+
   it('answers no preflight and sends no CORS headers, so no web page can call the gateway', async () => {
     const preflight = await fetch(`${off.url}/v1/chat/completions`, { method: 'OPTIONS', headers: { origin: APP, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
     expect(preflight.status).toBe(405);
@@ -248,6 +278,25 @@ describe('a keyless gateway on localhost and a web page the developer visits', (
     expect((await fetch(`${keyless.url}/v1/chat/completions`, { method: 'POST', headers: { origin: own, 'content-type': 'application/json' }, body: chatBody('same origin') })).status).toBe(200);
     // Reads stay open to any origin: a GET changes nothing, and without CORS headers the page cannot read it.
     expect((await fetch(`${keyless.url}/v1/models`, { headers: { origin: 'https://ads.example' } })).status).toBe(200);
+  });
+
+  it('refuses a page that re-points its own name at 127.0.0.1 (DNS rebinding): no paid call, no admin', async () => {
+    const host = `rebind.example:${new URL(keyless.url).port}`;
+    // Host and Origin agree, as they do for a page of the gateway's own origin, but the name is not loopback.
+    const chat = await rebound(keyless.url, '/v1/chat/completions', 'POST', host, chatBody('spend their money'));
+    expect(chat.status).toBe(403);
+    expect(JSON.parse(chat.body).error.message).toMatch(/rebind\.example/);
+    expect((await rebound(keyless.url, '/admin/keys', 'POST', host, JSON.stringify({ name: 'stolen' }))).status).toBe(403);
+    // Admin reads need no Origin from a same-origin page: the admin API, open to loopback only, checks Host too.
+    const list = await rebound(keyless.url, '/admin/keys', 'GET', host);
+    expect(list.status).toBe(403);
+    expect(JSON.parse(list.body).error.message).toMatch(/addressed to 'rebind\.example:\d+', not to a loopback name/);
+    expect((await rebound(keyless.url, '/admin/summary', 'GET', host)).status).toBe(403);
+    expect(((await (await fetch(`${keyless.url}/admin/keys`)).json()) as any).data).toEqual([]);
+    // The local user's own names still work: localhost and the loopback address.
+    const port = new URL(keyless.url).port;
+    expect((await rebound(keyless.url, '/v1/chat/completions', 'POST', `localhost:${port}`, chatBody('same origin'))).status).toBe(200);
+    expect((await rebound(keyless.url, '/admin/summary', 'GET', `localhost:${port}`)).status).toBe(200);
   });
 });
 

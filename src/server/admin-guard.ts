@@ -4,6 +4,7 @@ import type { Gateway } from '../gateway/build-gateway.ts';
 import { errors } from '../errors/codes.ts';
 import { FrugalError } from '../errors/frugal-error.ts';
 import { presentedKey } from './auth.ts';
+import { isLoopbackOrAddress } from './cors.ts';
 
 /**
  * Guards /admin/* and the dashboard. With an admin key set (config `auth.admin_key` or
@@ -15,6 +16,12 @@ export function requireAdmin(gateway: Gateway, headers: IncomingHttpHeaders, rem
     // Without an admin key only loopback clients get in; an unknown address (socket already gone) does not.
     // Behind a reverse proxy on the same host every client looks local: set an admin key there.
     if (!remoteAddress || !isLoopback(remoteAddress)) throw errors.forbidden('Admin API is only open to localhost until an admin key is set (FRUGAL_ADMIN_KEY)');
+    // A web page whose own name was re-pointed at 127.0.0.1 (DNS rebinding) connects from loopback too, but its
+    // Host names the page's site: only a request addressed to a loopback name or an address is the local user's.
+    const host = headers.host;
+    if (host !== undefined && !isLoopbackOrAddress(host)) {
+      throw errors.forbidden(`Admin API is only open to localhost until an admin key is set (FRUGAL_ADMIN_KEY): this request is addressed to '${host}', not to a loopback name or address`);
+    }
     return;
   }
   const key = presentedKey(headers);

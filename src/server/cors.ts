@@ -136,15 +136,30 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * not affected; neither is the gateway's own dashboard (same origin, as `Host` or `X-Forwarded-Host`
  * names it). Returns the reason to refuse, or undefined to serve.
  */
-export function crossOriginRefusal(request: IncomingMessage, path: string, cors: CorsPolicy | undefined): string | undefined {
+export function crossOriginRefusal(request: IncomingMessage, path: string, cors: CorsPolicy | undefined, keysRequired: boolean): string | undefined {
   const origin = request.headers.origin;
   if (typeof origin !== 'string' || SAFE_METHODS.has(request.method ?? 'GET')) return undefined;
-  if (sameOrigin(origin, request.headers.host) || sameOrigin(origin, firstValue(request.headers['x-forwarded-host']))) return undefined;
   if (cors?.allows(origin) && isCorsPath(path)) return undefined;
+  const host = sameOrigin(origin, request.headers.host) ? request.headers.host : sameOrigin(origin, firstValue(request.headers['x-forwarded-host'])) ? firstValue(request.headers['x-forwarded-host']) : undefined;
+  // A page of the gateway's own origin. On a gateway that needs no key, only when that origin is a loopback or
+  // IP address: a page at http://attacker.example:8787 whose name it re-points at 127.0.0.1 (DNS rebinding)
+  // sends Host and Origin that agree, and would otherwise spend and administer a keyless local gateway.
+  if (host !== undefined && (keysRequired || isLoopbackOrAddress(host))) return undefined;
   if (isCorsPath(path)) {
     return `Requests from web pages at ${origin} are not allowed: list the origin in server.cors.origins to let a browser app call Frugal (docs/CONFIG.md)`;
   }
   return `Requests from web pages at ${origin} are not allowed on ${path}: it is not part of the API a browser may call`;
+}
+
+/** Whether a Host header names loopback (`localhost`, `*.localhost`) or an IP address, which no DNS answer re-points. */
+export function isLoopbackOrAddress(host: string): boolean {
+  let hostname: string;
+  try {
+    hostname = new URL(`http://${host}`).hostname;
+  } catch {
+    return false;
+  }
+  return hostname === 'localhost' || hostname.endsWith('.localhost') || hostname.startsWith('[') || /^\d{1,3}(?:\.\d{1,3}){3}$/.test(hostname);
 }
 
 function firstValue(header: string | string[] | undefined): string | undefined {

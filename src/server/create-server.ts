@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Gateway } from '../gateway/build-gateway.ts';
 import { errors } from '../errors/codes.ts';
@@ -64,12 +64,25 @@ export function createFrugalServer(gateway: Gateway, extensions: ServerExtension
     const match = router.match(request.method ?? 'GET', url.pathname);
     // Anthropic clients also call paths under /v1/messages (count_tokens, batches): they get Anthropic's envelope.
     const protocol = url.pathname === '/v1/messages' || url.pathname.startsWith('/v1/messages/') ? 'anthropic' : 'openai';
-    const refusal = crossOriginRefusal(request, url.pathname, cors);
-    if (refusal !== undefined) {
-      request.resume();
-      sendError(response, errors.originNotAllowed(refusal), protocol);
+    // Only a state-changing request from a web page (it carries Origin) needs to know whether keys are required.
+    if (request.headers.origin !== undefined && request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS') {
+      authenticator.keysRequired().then(
+        (keysRequired) => {
+          const refusal = crossOriginRefusal(request, url.pathname, cors, keysRequired);
+          if (refusal === undefined) return dispatch(request, response, url, match, protocol);
+          request.resume();
+          sendError(response, errors.originNotAllowed(refusal), protocol);
+        },
+        (error: unknown) => {
+          request.resume();
+          sendError(response, error, protocol);
+        },
+      );
       return;
     }
+    dispatch(request, response, url, match, protocol);
+  });
+  const dispatch = (request: IncomingMessage, response: ServerResponse, url: URL, match: ReturnType<Router['match']>, protocol: 'openai' | 'anthropic'): void => {
     if (!match.handler) {
       request.resume();
       const method = request.method ?? '';
@@ -81,7 +94,7 @@ export function createFrugalServer(gateway: Gateway, extensions: ServerExtension
       gateway.logger.error({ err: error }, 'unhandled error in a route');
       sendError(response, error, protocol);
     });
-  });
+  };
   server.on('clientError', (error, socket) => {
     if (!socket.writable) return;
     const tooLarge = (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW';
