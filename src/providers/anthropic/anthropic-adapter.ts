@@ -64,7 +64,8 @@ export class AnthropicAdapter implements ProviderAdapter {
       ...options.headers,
     };
     if (options.apiKey) this.#headers['x-api-key'] = options.apiKey;
-    this.#secrets = [options.apiKey].filter((value): value is string => typeof value === 'string' && value.length >= 8);
+    // Configured headers often carry credentials too (a proxy's token): redacted like the key, as the OpenAI adapter does.
+    this.#secrets = [options.apiKey, ...Object.values(options.headers ?? {})].filter((value): value is string => typeof value === 'string' && value.length >= 8);
     this.#planPromptCache = options.planPromptCache;
     this.batch = options.batchApi === false
       ? undefined
