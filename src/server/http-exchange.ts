@@ -49,11 +49,38 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
   });
 }
 
+/**
+ * Deepest nesting of objects and arrays a request body may have. JSON.parse takes a body 10,000 levels deep,
+ * but the recursive steps after it (schema checks, canonical hashing, translation) overflow the stack, which
+ * answered 500; real requests (tool and response_format schemas included) stay far below this.
+ */
+export const MAX_JSON_DEPTH = 256;
+
+/** The deepest nesting of `{`/`[` outside strings, in one pass over the bytes (stops counting past the limit). */
+function nestingDepth(body: Buffer): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let index = 0; index < body.length; index++) {
+    const byte = body[index];
+    if (inString) {
+      if (byte === 0x5c) index++; // backslash: skip the escaped character
+      else if (byte === 0x22) inString = false;
+    } else if (byte === 0x22) inString = true;
+    else if (byte === 0x7b || byte === 0x5b) {
+      if (++depth > deepest) deepest = depth;
+      if (deepest > MAX_JSON_DEPTH) return deepest;
+    } else if (byte === 0x7d || byte === 0x5d) depth--;
+  }
+  return deepest;
+}
+
 export async function readJson(request: IncomingMessage, limit: number): Promise<unknown> {
   const contentType = request.headers['content-type'];
   if (contentType && !/json|text\/plain/i.test(contentType)) throw errors.unsupportedMediaType();
   const body = await readBody(request, limit);
   if (body.length === 0) throw errors.invalidJson('the body is empty');
+  if (nestingDepth(body) > MAX_JSON_DEPTH) throw errors.invalidRequest(`The request body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (error) {
