@@ -6,7 +6,7 @@ import { errors } from '../errors/codes.ts';
 export interface Principal {
   tenant: string;
   keyId: string | null;
-  /** Default tags of the key, merged under the request's own tags. */
+  /** Default tags of the key, merged with the request's own tags; the key's value wins for a tag both name. */
   tags: Record<string, string>;
   /** Models and routes this key may use; undefined means all. */
   allowedModels?: string[];

@@ -40,9 +40,12 @@ export interface ContextInput {
 }
 
 export function createRequestContext(input: ContextInput): RequestContext {
-  const tags: Record<string, string> = { ...input.principal.tags, ...input.metadata };
+  const tags: Record<string, string> = { ...input.metadata };
   if (input.user) tags.user = input.user;
   Object.assign(tags, parseTagsHeader(headerValue(input.headers, 'x-frugal-tags')));
+  // The key's own tags win: an admin set them, and a client that could overwrite `feature=support` with a
+  // tag of its choosing could move its spend off the budget that tag carries.
+  Object.assign(tags, input.principal.tags);
   const context: RequestContext = {
     requestId: input.requestId,
     startedAt: Date.now(),
