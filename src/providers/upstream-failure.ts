@@ -26,7 +26,8 @@ export async function httpFailure(provider: string, response: Dispatcher.Respons
 
 /** {@link httpFailure} for an answer already read whole. */
 export function httpFailureFromText(provider: string, statusCode: number, headers: Record<string, string | string[] | undefined>, body: string, secrets: readonly string[]): UpstreamError {
-  const text = body.slice(0, 2_000);
+  // Keys out before the cut: a key crossing the cut would otherwise leave a fragment no redaction can match.
+  const text = redactSecrets(body.slice(0, 64_000), secrets).slice(0, 2_000);
   let detail = text;
   try {
     const parsed = JSON.parse(text) as { error?: { message?: string } | string; message?: string };
@@ -37,7 +38,7 @@ export function httpFailureFromText(provider: string, statusCode: number, header
   return new UpstreamError('http', `upstream ${provider} answered ${statusCode}: ${redactSecrets(detail, secrets).slice(0, 300)}`, {
     status: statusCode,
     retryAfterMs: parseRetryAfter(headers),
-    body: redactSecrets(text, secrets),
+    body: text,
   });
 }
 
