@@ -290,13 +290,30 @@ describe('a keyless gateway on localhost and a web page the developer visits', (
     // Admin reads need no Origin from a same-origin page: the admin API, open to loopback only, checks Host too.
     const list = await rebound(keyless.url, '/admin/keys', 'GET', host);
     expect(list.status).toBe(403);
-    expect(JSON.parse(list.body).error.message).toMatch(/addressed to 'rebind\.example:\d+', not to a loopback name/);
+    expect(JSON.parse(list.body).error).toMatchObject({ code: 'host_not_allowed', message: expect.stringMatching(/not to 'rebind\.example:\d+'/) });
+    // Reads of the API too (same-origin GETs carry no Origin): the page could otherwise read files and models.
+    expect((await rebound(keyless.url, '/v1/models', 'GET', host)).status).toBe(403);
+    expect((await rebound(keyless.url, '/v1/files', 'GET', host)).status).toBe(403);
     expect((await rebound(keyless.url, '/admin/summary', 'GET', host)).status).toBe(403);
     expect(((await (await fetch(`${keyless.url}/admin/keys`)).json()) as any).data).toEqual([]);
     // The local user's own names still work: localhost and the loopback address.
     const port = new URL(keyless.url).port;
     expect((await rebound(keyless.url, '/v1/chat/completions', 'POST', `localhost:${port}`, chatBody('same origin'))).status).toBe(200);
     expect((await rebound(keyless.url, '/admin/summary', 'GET', `localhost:${port}`)).status).toBe(200);
+  });
+
+  it('answers a name listed in server.allowed_hosts, and any name once keys are required', async () => {
+    const named = await startTestGateway({ ...simulated, auth: undefined, server: { allowed_hosts: ['frugal.internal'] } });
+    const keyed = await startTestGateway({ ...simulated, auth: { keys: ['gw-key-for-rebinding-0000'] } });
+    try {
+      const port = new URL(named.url).port;
+      expect((await rebound(named.url, '/v1/models', 'GET', `frugal.internal:${port}`)).status).toBe(200);
+      expect((await rebound(named.url, '/v1/models', 'GET', `other.example:${port}`)).status).toBe(403);
+      // With keys the page has nothing to spend with: the request is answered (here, 401 for the missing key).
+      expect((await rebound(keyed.url, '/v1/models', 'GET', `rebind.example:${new URL(keyed.url).port}`)).status).toBe(401);
+    } finally {
+      await Promise.all([named.close(), keyed.close()]);
+    }
   });
 });
 

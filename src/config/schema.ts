@@ -164,6 +164,12 @@ export const serverSchema = z.strictObject({
   body_limit_bytes: z.number().int().positive().default(4 * 1024 * 1024),
   /** Off unless set (see corsSchema). */
   cors: corsSchema.optional(),
+  /**
+   * Host names (without port) a gateway that needs no key also answers on its loopback interface, besides
+   * `localhost` and IP addresses: every other name there is refused, because a web page re-pointing its
+   * own name at 127.0.0.1 (DNS rebinding) would otherwise read and spend through the local gateway.
+   */
+  allowed_hosts: z.array(z.string().min(1)).default([]),
 });
 
 export const ledgerSchema = z.strictObject({

@@ -68,6 +68,13 @@ export const errors = {
   invalidKey: () => new FrugalError('invalid_api_key', 401, 'authentication_error', 'Invalid API key.'),
   forbidden: (message: string) => new FrugalError('forbidden', 403, 'permission_error', message),
   originNotAllowed: (message: string) => new FrugalError('origin_not_allowed', 403, 'permission_error', message),
+  hostNotAllowed: (host: string) =>
+    new FrugalError(
+      'host_not_allowed',
+      403,
+      'permission_error',
+      `This gateway needs no key, so over loopback it answers only requests addressed to localhost or an IP address, not to '${host.slice(0, 100)}' (a web page that re-points its own name at 127.0.0.1 must not reach it): list the name in server.allowed_hosts, or require keys (docs/CONFIG.md).`,
+    ),
   rateLimited: (message: string, retryAfterSeconds: number) =>
     new FrugalError('rate_limit_exceeded', 429, 'rate_limit_error', message, {
       headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },

@@ -15,7 +15,7 @@ import { moderationsHandler } from './handlers/moderations.ts';
 import { embeddingsHandler } from './handlers/embeddings.ts';
 import { modelHandler, modelsHandler } from './handlers/models.ts';
 import { adminRequestHandler } from './handlers/admin-requests.ts';
-import { corsPolicy, crossOriginRefusal, isCorsPath } from './cors.ts';
+import { corsPolicy, crossOriginRefusal, isCorsPath, isLoopbackOrAddress } from './cors.ts';
 
 export interface ServerExtensions {
   virtualKeys?: VirtualKeyResolver;
@@ -57,8 +57,28 @@ export function createFrugalServer(gateway: Gateway, extensions: ServerExtension
     .on('GET', '/admin/requests/:id', adminRequestHandler(gateway));
   extensions.register?.(router, gateway, authenticator);
   const cors = corsPolicy(gateway.config.server.cors);
+  const hostGuard = loopbackHostGuard(gateway.config.server.allowed_hosts);
   const server = createServer({ maxHeaderSize: 32 * 1024, keepAliveTimeout: 65_000, requestTimeout: 0 }, (request, response) => {
     const url = new URL(request.url ?? '/', 'http://frugal.local');
+    // A name other than localhost or an address, on a connection that arrived over loopback: the one shape of a
+    // DNS-rebinding request. Refused when no key is required (a key is what such a page cannot have).
+    if (hostGuard.suspicious(request)) {
+      authenticator.keysRequired().then(
+        (keysRequired) => {
+          if (keysRequired) return route(request, response, url);
+          request.resume();
+          sendError(response, errors.hostNotAllowed(request.headers.host ?? ''), url.pathname === '/v1/messages' || url.pathname.startsWith('/v1/messages/') ? 'anthropic' : 'openai');
+        },
+        (error: unknown) => {
+          request.resume();
+          sendError(response, error, 'openai');
+        },
+      );
+      return;
+    }
+    route(request, response, url);
+  });
+  const route = (request: IncomingMessage, response: ServerResponse, url: URL): void => {
     // Browser access is opt-in (server.cors) and only for the API paths; a preflight is answered here.
     if (cors !== undefined && isCorsPath(url.pathname) && cors.apply(request, response, () => router.methodsFor(url.pathname))) return;
     const match = router.match(request.method ?? 'GET', url.pathname);
@@ -81,7 +101,7 @@ export function createFrugalServer(gateway: Gateway, extensions: ServerExtension
       return;
     }
     dispatch(request, response, url, match, protocol);
-  });
+  };
   const dispatch = (request: IncomingMessage, response: ServerResponse, url: URL, match: ReturnType<Router['match']>, protocol: 'openai' | 'anthropic'): void => {
     if (!match.handler) {
       request.resume();
@@ -143,4 +163,37 @@ export async function listen(gateway: Gateway, port: number, host: string, exten
         setTimeout(() => server.closeAllConnections(), 5_000).unref();
       }),
   };
+}
+
+/**
+ * Recognises requests addressed by a name that is neither loopback (`localhost`) nor an IP address, nor listed
+ * in `server.allowed_hosts`, on a connection that arrived over the loopback interface — what a browser sends
+ * when a web page has re-pointed its own name at 127.0.0.1. Verdicts are memoised per Host value (bounded).
+ */
+export function loopbackHostGuard(allowedHosts: readonly string[]): { suspicious(request: IncomingMessage): boolean } {
+  const allowed = new Set(allowedHosts.map((host) => host.toLowerCase()));
+  const verdicts = new Map<string, boolean>();
+  return {
+    suspicious(request) {
+      const local = request.socket.localAddress ?? '';
+      if (!(local.startsWith('127.') || local === '::1' || local.startsWith('::ffff:127.'))) return false;
+      const host = request.headers.host ?? '';
+      // A browser always sends Host; a request without one is not a rebinding page's.
+      if (host === '') return false;
+      let verdict = verdicts.get(host);
+      if (verdict === undefined) {
+        verdict = !isLoopbackOrAddress(host) && !allowed.has(hostnameOf(host));
+        if (verdicts.size < 256) verdicts.set(host, verdict);
+      }
+      return verdict;
+    },
+  };
+}
+
+function hostnameOf(host: string): string {
+  try {
+    return new URL(`http://${host}`).hostname.toLowerCase();
+  } catch {
+    return host.toLowerCase();
+  }
 }
