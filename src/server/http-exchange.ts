@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
 import { errors } from '../errors/codes.ts';
 import { FrugalError } from '../errors/frugal-error.ts';
 
@@ -112,6 +113,20 @@ export function sendError(
   }
   const body = protocol === 'anthropic' ? frugalError.toAnthropic() : frugalError.toOpenAI();
   sendJson(response, frugalError.status, body, { ...headers, ...frugalError.headers });
+}
+
+/**
+ * How an API handler ends a request that threw: before the headers, the error in the endpoint's envelope (a
+ * failure that is not a FrugalError is also logged, as a fault of ours); after them (a stream already under
+ * way) the connection is cut, so the client sees an incomplete answer rather than a spliced one.
+ */
+export function failRequest(logger: Logger, response: ServerResponse, error: unknown, requestId: string, protocol: 'openai' | 'anthropic'): void {
+  if (!(error instanceof FrugalError)) logger.error({ err: error, requestId }, 'request failed');
+  if (!response.headersSent) {
+    sendError(response, error, protocol, { 'x-frugal-request-id': requestId });
+    return;
+  }
+  response.destroy();
 }
 
 /** Writes to a response, waiting for 'drain' when the client reads slower than we produce. */

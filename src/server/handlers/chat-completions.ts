@@ -5,7 +5,7 @@ import { FrugalError } from '../../errors/frugal-error.ts';
 import { errors } from '../../errors/codes.ts';
 import type { RouteInput } from '../router.ts';
 import type { Authenticator } from '../auth.ts';
-import { sendError, sendJson, writeWithBackpressure } from '../http-exchange.ts';
+import { failRequest, sendJson, writeWithBackpressure } from '../http-exchange.ts';
 import { createRequestContext, newRequestId } from '../request-context.ts';
 import { resolveModel } from '../resolve-model.ts';
 import { clientAbortSignal } from '../client-abort.ts';
@@ -15,7 +15,6 @@ import { readAuthenticatedBody } from '../read-request.ts';
 export function chatCompletionsHandler(gateway: Gateway, authenticator: Authenticator) {
   return async function chatCompletions({ request, response }: RouteInput): Promise<void> {
     const requestId = newRequestId();
-    const baseHeaders = { 'x-frugal-request-id': requestId };
     try {
       const { principal, body: chatRequest } = await readAuthenticatedBody(authenticator, request, gateway.config.server.body_limit_bytes, chatRequestFast.parse);
       const stream = chatRequest.stream === true;
@@ -44,23 +43,22 @@ export function chatCompletionsHandler(gateway: Gateway, authenticator: Authenti
       }
       await writeOpenAIStream(response, outcome.stream, context.headers, context.clientWantsUsage);
     } catch (error) {
-      if (error instanceof FrugalError || !response.headersSent) {
-        sendError(response, error, 'openai', baseHeaders);
-        if (!(error instanceof FrugalError)) gateway.logger.error({ err: error, requestId }, 'request failed');
-        return;
-      }
-      gateway.logger.error({ err: error, requestId }, 'request failed');
-      response.destroy();
+      failRequest(gateway.logger, response, error, requestId, 'openai');
     }
   };
 }
 
-/** Writes chunks as SSE; the usage chunk is dropped unless the client asked for it. */
-export async function writeOpenAIStream(
+/**
+ * Writes chunks as SSE, each through `encode` (a chat chunk as it is by default; `undefined` skips it), then
+ * `[DONE]`; the usage chunk is dropped unless the client asked for it. An upstream failure after the headers
+ * ends the stream with an error event.
+ */
+export async function writeOpenAIStream<T extends { usage?: unknown; choices: unknown[] } = ChatChunk>(
   response: ServerResponse,
   stream: AsyncIterable<ChatChunk>,
   headers: Record<string, string>,
   clientWantsUsage: boolean,
+  encode: (chunk: ChatChunk) => T | undefined = (chunk) => chunk as unknown as T,
 ): Promise<void> {
   response.writeHead(200, {
     ...headers,
@@ -71,13 +69,15 @@ export async function writeOpenAIStream(
   try {
     for await (const chunk of stream) {
       if (response.destroyed) break;
-      if (chunk.usage && chunk.choices.length === 0 && !clientWantsUsage) continue;
-      if (!clientWantsUsage && chunk.usage) {
-        const { usage: _usage, ...rest } = chunk;
+      const encoded = encode(chunk);
+      if (encoded === undefined) continue;
+      if (!clientWantsUsage && encoded.usage) {
+        if (encoded.choices.length === 0) continue;
+        const { usage: _usage, ...rest } = encoded;
         await writeWithBackpressure(response, `data: ${JSON.stringify(rest)}\n\n`);
         continue;
       }
-      await writeWithBackpressure(response, `data: ${JSON.stringify(chunk)}\n\n`);
+      await writeWithBackpressure(response, `data: ${JSON.stringify(encoded)}\n\n`);
     }
     if (!response.destroyed) response.end('data: [DONE]\n\n');
   } catch (error) {

@@ -1,14 +1,12 @@
-import type { ServerResponse } from 'node:http';
 import { completionsRequestSchema } from '../../protocol/completions/completions-schema.ts';
 import { completionsRequestToChat, needsNativeError } from '../../protocol/completions/completions-request-to-chat.ts';
 import { chatChunkToCompletion, chatResponseToCompletion } from '../../protocol/completions/chat-to-completion.ts';
-import type { ChatChunk } from '../../protocol/openai/chat-schema.ts';
 import type { Gateway } from '../../gateway/build-gateway.ts';
-import { FrugalError } from '../../errors/frugal-error.ts';
 import { errors } from '../../errors/codes.ts';
 import type { RouteInput } from '../router.ts';
 import type { Authenticator } from '../auth.ts';
-import { sendError, sendJson, writeWithBackpressure } from '../http-exchange.ts';
+import { failRequest, sendJson } from '../http-exchange.ts';
+import { writeOpenAIStream } from './chat-completions.ts';
 import { createRequestContext, newRequestId } from '../request-context.ts';
 import { resolveModel } from '../resolve-model.ts';
 import { clientAbortSignal } from '../client-abort.ts';
@@ -56,43 +54,9 @@ export function completionsHandler(gateway: Gateway, authenticator: Authenticato
         sendJson(response, 200, chatResponseToCompletion(outcome.response), context.headers);
         return;
       }
-      await writeCompletionStream(response, outcome.stream, context.headers, context.clientWantsUsage);
+      await writeOpenAIStream(response, outcome.stream, context.headers, context.clientWantsUsage, (chunk) => chatChunkToCompletion(chunk));
     } catch (error) {
-      if (!response.headersSent) {
-        sendError(response, error, 'openai', { 'x-frugal-request-id': requestId });
-        if (!(error instanceof FrugalError)) gateway.logger.error({ err: error, requestId }, 'request failed');
-        return;
-      }
-      gateway.logger.error({ err: error, requestId }, 'request failed');
-      response.destroy();
+      failRequest(gateway.logger, response, error, requestId, 'openai');
     }
   };
-}
-
-/** Writes `text_completion` chunks as SSE, then `[DONE]`; the usage chunk is dropped unless the client asked for it. */
-async function writeCompletionStream(
-  response: ServerResponse,
-  stream: AsyncIterable<ChatChunk>,
-  headers: Record<string, string>,
-  clientWantsUsage: boolean,
-): Promise<void> {
-  response.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
-  try {
-    for await (const chunk of stream) {
-      if (response.destroyed) break;
-      const completion = chatChunkToCompletion(chunk);
-      if (completion === undefined) continue;
-      if (!clientWantsUsage && completion.usage) {
-        if (completion.choices.length === 0) continue;
-        delete completion.usage;
-      }
-      await writeWithBackpressure(response, `data: ${JSON.stringify(completion)}\n\n`);
-    }
-    if (!response.destroyed) response.end('data: [DONE]\n\n');
-  } catch (error) {
-    if (response.destroyed) return;
-    const frugalError = error instanceof FrugalError ? error : new FrugalError('upstream_stream_failed', 502, 'upstream_error', 'The stream failed');
-    // Headers are gone: the client gets a well-formed error event, then the stream ends.
-    response.end(`data: ${JSON.stringify(frugalError.toOpenAI())}\n\n`);
-  }
 }

@@ -7,7 +7,7 @@ import type { Gateway } from '../../gateway/build-gateway.ts';
 import { FrugalError } from '../../errors/frugal-error.ts';
 import type { RouteInput } from '../router.ts';
 import type { Authenticator } from '../auth.ts';
-import { sendError, sendJson, writeWithBackpressure } from '../http-exchange.ts';
+import { failRequest, sendJson, writeWithBackpressure } from '../http-exchange.ts';
 import { createRequestContext, newRequestId } from '../request-context.ts';
 import { resolveModel } from '../resolve-model.ts';
 import { clientAbortSignal } from '../client-abort.ts';
@@ -61,12 +61,7 @@ export function messagesHandler(gateway: Gateway, authenticator: Authenticator) 
         response.end(encodeAnthropicSse(anthropicStreamError('api_error', message)));
       }
     } catch (error) {
-      if (!response.headersSent) {
-        sendError(response, error, 'anthropic', { 'x-frugal-request-id': requestId });
-        if (!(error instanceof FrugalError)) gateway.logger.error({ err: error, requestId }, 'request failed');
-        return;
-      }
-      response.destroy();
+      failRequest(gateway.logger, response, error, requestId, 'anthropic');
     }
   };
 }

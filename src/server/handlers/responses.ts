@@ -9,7 +9,7 @@ import { FrugalError } from '../../errors/frugal-error.ts';
 import { errors } from '../../errors/codes.ts';
 import type { RouteInput } from '../router.ts';
 import type { Authenticator } from '../auth.ts';
-import { sendError, sendJson, writeWithBackpressure } from '../http-exchange.ts';
+import { failRequest, sendJson, writeWithBackpressure } from '../http-exchange.ts';
 import { createRequestContext, newRequestId } from '../request-context.ts';
 import { resolveModel } from '../resolve-model.ts';
 import { clientAbortSignal } from '../client-abort.ts';
@@ -89,13 +89,7 @@ export function responsesHandler(gateway: Gateway, authenticator: Authenticator)
         response.end(encodeResponsesSse(writer.error(frugalError.code, frugalError.message)));
       }
     } catch (error) {
-      if (!response.headersSent) {
-        sendError(response, error, 'openai', { 'x-frugal-request-id': requestId });
-        if (!(error instanceof FrugalError)) gateway.logger.error({ err: error, requestId }, 'request failed');
-        return;
-      }
-      gateway.logger.error({ err: error, requestId }, 'request failed');
-      response.destroy();
+      failRequest(gateway.logger, response, error, requestId, 'openai');
     }
   };
 }
