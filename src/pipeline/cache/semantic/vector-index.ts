@@ -220,8 +220,7 @@ export class VectorIndex {
     for (const [key, slot] of this.slotByKey) {
       writer.text(key);
       writer.text(this.slotPayloads[slot]);
-      const indices = this.slotIndices[slot];
-      const values = this.slotValues[slot];
+      const { indices, values } = this.storedVector(slot);
       writer.u32(indices.length);
       for (let position = 0; position < indices.length; position++) writer.u32(indices[position]);
       for (let position = 0; position < values.length; position++) writer.f32(values[position]);
@@ -292,6 +291,15 @@ export class VectorIndex {
     return { added, dropped, storedKeys };
   }
 
+  /** A stored vector in sparse form (for serialize): the slot's own arrays, or its matrix row's non-zeros. */
+  private storedVector(slot: number): { indices: Uint32Array; values: Float32Array } {
+    if (!this.dense) return { indices: this.slotIndices[slot], values: this.slotValues[slot] };
+    const row = this.matrix.subarray(slot * this.dimensions, (slot + 1) * this.dimensions);
+    const indices: number[] = [];
+    for (let dimension = 0; dimension < row.length; dimension++) if (row[dimension] !== 0) indices.push(dimension);
+    return { indices: Uint32Array.from(indices), values: Float32Array.from(indices, (dimension) => row[dimension]) };
+  }
+
   /** Dense mode's search: every live row scored exactly (a deleted row is all zeros and scores 0). */
   private searchDense(query: Float32Array, threshold: number, limit: number): IndexMatch[] {
     const { matrix, dimensions } = this;
@@ -349,8 +357,9 @@ export class VectorIndex {
     }
     this.slotKeys[slot] = key;
     this.slotPayloads[slot] = payload;
-    this.slotIndices[slot] = indices;
-    this.slotValues[slot] = values;
+    // Dense mode keeps the vector once, as its matrix row; the sparse copy serves the posting lists only.
+    this.slotIndices[slot] = this.dense ? NO_INDICES : indices;
+    this.slotValues[slot] = this.dense ? NO_VALUES : values;
     if (this.dense) {
       const needed = (slot + 1) * this.dimensions;
       if (this.matrix.length < needed) {
@@ -381,6 +390,9 @@ export class VectorIndex {
  * dimension set; the `local` embedder's 16,384 hashed dimensions hold ~75 non-zeros and stay sparse.
  */
 export const DENSE_MAX_DIMENSIONS = 4096;
+
+const NO_INDICES = new Uint32Array(0);
+const NO_VALUES = new Float32Array(0);
 
 /** Posting lists this short are always walked: cheap, and they tighten the bound on the rest. */
 const CHEAP_LIST = 512;
