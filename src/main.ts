@@ -3,6 +3,7 @@ import type { FrugalConfig } from './config/schema.ts';
 import { buildGateway, type Gateway } from './gateway/build-gateway.ts';
 import { listen, type RunningServer, type ServerExtensions } from './server/create-server.ts';
 import { registerExtensions } from './server/register-extensions.ts';
+import { isLoopbackAddress } from './server/cors.ts';
 
 export interface StartOptions {
   config: FrugalConfig;
@@ -56,7 +57,7 @@ export async function startFrugal(options: StartOptions): Promise<RunningFrugal>
  * intended (a private network, a sidecar), so it is a warning at start-up, not a refusal.
  */
 async function warnIfOpenToTheNetwork(gateway: Gateway, server: RunningServer, host: string): Promise<void> {
-  const loopback = host === 'localhost' || host === '::1' || host.startsWith('127.');
+  const loopback = host === 'localhost' || isLoopbackAddress(host);
   if (loopback || (await server.authenticator.keysRequired().catch(() => true))) return;
   gateway.logger.warn(
     { host },

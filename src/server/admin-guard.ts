@@ -4,7 +4,7 @@ import type { Gateway } from '../gateway/build-gateway.ts';
 import { errors } from '../errors/codes.ts';
 import { FrugalError } from '../errors/frugal-error.ts';
 import { presentedKey } from './auth.ts';
-import { isLoopbackOrAddress } from './cors.ts';
+import { isLoopbackAddress, isLoopbackOrAddress } from './cors.ts';
 
 /**
  * Guards /admin/* and the dashboard. With an admin key set (config `auth.admin_key` or
@@ -15,7 +15,7 @@ export function requireAdmin(gateway: Gateway, headers: IncomingHttpHeaders, rem
   if (!adminKey) {
     // Without an admin key only loopback clients get in; an unknown address (socket already gone) does not.
     // Behind a reverse proxy on the same host every client looks local: set an admin key there.
-    if (!remoteAddress || !isLoopback(remoteAddress)) throw errors.forbidden('Admin API is only open to localhost until an admin key is set (FRUGAL_ADMIN_KEY)');
+    if (!remoteAddress || !isLoopbackAddress(remoteAddress)) throw errors.forbidden('Admin API is only open to localhost until an admin key is set (FRUGAL_ADMIN_KEY)');
     // A web page whose own name was re-pointed at 127.0.0.1 (DNS rebinding) connects from loopback too, but its
     // Host names the page's site: only a request addressed to a loopback name or an address is the local user's.
     const host = headers.host;
@@ -31,8 +31,4 @@ export function requireAdmin(gateway: Gateway, headers: IncomingHttpHeaders, rem
   if (!timingSafeEqual(digest(key), digest(adminKey))) {
     throw new FrugalError('invalid_api_key', 401, 'authentication_error', 'Invalid admin key. The admin API takes the admin key (FRUGAL_ADMIN_KEY or auth.admin_key), not a gateway or virtual key.');
   }
-}
-
-function isLoopback(address: string): boolean {
-  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || address.startsWith('127.');
 }

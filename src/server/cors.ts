@@ -151,6 +151,11 @@ export function crossOriginRefusal(request: IncomingMessage, path: string, cors:
   return `Requests from web pages at ${origin} are not allowed on ${path}: it is not part of the API a browser may call`;
 }
 
+/** Whether an IP address (a socket's, or a bind address) is loopback: 127.0.0.0/8, ::1, or 127.x mapped into IPv6. */
+export function isLoopbackAddress(address: string): boolean {
+  return address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.');
+}
+
 /** Whether a Host header names loopback (`localhost`, `*.localhost`) or an IP address, which no DNS answer re-points. */
 export function isLoopbackOrAddress(host: string): boolean {
   let hostname: string;

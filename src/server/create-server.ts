@@ -15,7 +15,7 @@ import { moderationsHandler } from './handlers/moderations.ts';
 import { embeddingsHandler } from './handlers/embeddings.ts';
 import { modelHandler, modelsHandler } from './handlers/models.ts';
 import { adminRequestHandler } from './handlers/admin-requests.ts';
-import { corsPolicy, crossOriginRefusal, isCorsPath, isLoopbackOrAddress } from './cors.ts';
+import { corsPolicy, crossOriginRefusal, isCorsPath, isLoopbackAddress, isLoopbackOrAddress } from './cors.ts';
 
 export interface ServerExtensions {
   virtualKeys?: VirtualKeyResolver;
@@ -175,8 +175,7 @@ export function loopbackHostGuard(allowedHosts: readonly string[]): { suspicious
   const verdicts = new Map<string, boolean>();
   return {
     suspicious(request) {
-      const local = request.socket.localAddress ?? '';
-      if (!(local.startsWith('127.') || local === '::1' || local.startsWith('::ffff:127.'))) return false;
+      if (!isLoopbackAddress(request.socket.localAddress ?? '')) return false;
       const host = request.headers.host ?? '';
       // A browser always sends Host; a request without one is not a rebinding page's.
       if (host === '') return false;
